@@ -1,0 +1,121 @@
+/**
+ * The one error hierarchy of jigtree (architecture.md §5). Every error the library throws is a
+ * JigtreeError with a stable `code`; callers branch on the subclass or the code, never on text.
+ */
+
+/** Stable error codes; documented in README "Errors". */
+export type ErrorCode =
+  | 'E_USAGE'
+  | 'E_VALIDATION'
+  | 'E_FORMAT'
+  | 'E_INTEGRITY'
+  | 'E_NOT_FOUND'
+  | 'E_FETCH'
+  | 'E_INTERNAL';
+
+/** JSON-safe details attached to an error. */
+export type ErrorData = Record<string, unknown> & { context?: string[] };
+
+const BRAND = Symbol.for('jigtree.error');
+
+/** Base class; `instanceof` works across duplicate copies of the module (as undici does). */
+export class JigtreeError extends Error {
+  readonly code: ErrorCode;
+  readonly data: ErrorData;
+  readonly hint: string | undefined;
+
+  constructor(code: ErrorCode, message: string, opts: { data?: ErrorData; hint?: string; cause?: unknown } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.data = opts.data ?? {};
+    this.hint = opts.hint;
+  }
+
+  get [BRAND](): true {
+    return true;
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (typeof value !== 'object' || value === null) return false;
+    if (this === JigtreeError) return (value as Record<symbol, unknown>)[BRAND] === true;
+    return Function.prototype[Symbol.hasInstance].call(this, value);
+  }
+
+  /** Adds a context prefix in place (ostree's GLNX_AUTO_PREFIX_ERROR). */
+  prefix(context: string): this {
+    this.message = `${context}: ${this.message}`;
+    (this.data.context ??= []).unshift(context);
+    return this;
+  }
+
+  toJSON(): { name: string; code: ErrorCode; message: string; data: ErrorData; hint?: string } {
+    return { name: this.name, code: this.code, message: this.message, data: this.data, ...(this.hint === undefined ? {} : { hint: this.hint }) };
+  }
+}
+
+/** Bad command-line flags or arguments (CLI exit 2). */
+export class UsageError extends JigtreeError {
+  constructor(message: string, opts: { hint?: string } = {}) {
+    super('E_USAGE', message, opts);
+  }
+}
+
+/** Formats whose parsers report FormatError. */
+export type FormatName =
+  | 'rpm' | 'rpm-header' | 'cpio' | 'deb' | 'ar' | 'tar' | 'deb822' | 'gzip' | 'xz' | 'zstd' | 'bzip2'
+  | 'rpm-version' | 'rpm-nevra' | 'deb-version';
+
+/**
+ * Input that does not follow its format. `file` and `offset` (byte offset in the named stream,
+ * e.g. the decompressed data.tar) say where; the message says what was expected there.
+ */
+export class FormatError extends JigtreeError {
+  readonly format: FormatName;
+  readonly offset: number | undefined;
+
+  constructor(format: FormatName, message: string, opts: { offset?: number; file?: string; cause?: unknown; data?: ErrorData } = {}) {
+    const where = opts.offset === undefined ? '' : ` at byte ${opts.offset}`;
+    const file = opts.file === undefined ? '' : `${opts.file}: `;
+    super('E_FORMAT', `${file}${format}${where}: ${message}`, {
+      data: { ...opts.data, format, ...(opts.offset === undefined ? {} : { offset: opts.offset }), ...(opts.file === undefined ? {} : { file: opts.file }) },
+      cause: opts.cause,
+    });
+    this.format = format;
+    this.offset = opts.offset;
+  }
+}
+
+/** Content that does not match its recorded digest or size. */
+export class IntegrityError extends JigtreeError {
+  constructor(what: string, expected: string, actual: string, opts: { data?: ErrorData } = {}) {
+    super('E_INTEGRITY', `${what}: expected ${expected}, got ${actual}`, { data: { ...opts.data, what, expected, actual } });
+  }
+}
+
+/** A named thing (file, ref, object, package) does not exist. */
+export class NotFoundError extends JigtreeError {
+  constructor(what: string, opts: { cause?: unknown } = {}) {
+    super('E_NOT_FOUND', `${what}: not found`, { data: { what }, cause: opts.cause });
+  }
+}
+
+/** A bug in jigtree: an invariant was broken. */
+export class InternalError extends JigtreeError {
+  constructor(message: string, opts: { cause?: unknown } = {}) {
+    super('E_INTERNAL', message, { cause: opts.cause });
+  }
+}
+
+/**
+ * Runs fn; a JigtreeError escaping it gets `context: ` prefixed (not wrapped), so the user sees
+ * one line naming where it happened.
+ */
+export async function withContext<T>(context: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof JigtreeError) throw err.prefix(context);
+    throw err;
+  }
+}

@@ -1,0 +1,4 @@
+// Cross-cutting pieces every module may use: errors, byte reading, assertions.
+export * from './errors.js';
+export { ByteReader, concatBytes } from './byte-reader.js';
+export { assertNever } from './assert.js';
