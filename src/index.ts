@@ -4,3 +4,9 @@ export {
   type ErrorCode, type ErrorData, type FormatName,
 } from './core/index.js';
 export * from './pkg/index.js';
+export * from './api/index.js';
+export type {
+  ArchiveEntry, EntryBody, EntryFlags, EntryType, FileDigest, PackageDep, PackageDepExpr, PackageInfo, PackageScript,
+  Compression, DecoderPreference, OpenedPackage, RpmDetails, DebDetails,
+} from './unpack/index.js';
+export { openPackage } from './unpack/index.js';

@@ -14,12 +14,12 @@ export class ByteReader {
   private pos = 0;
   private consumed = 0; // bytes of the source before `chunk`
   private done = false;
+  readonly format: FormatName;
+  readonly file: string | undefined;
 
-  constructor(
-    source: AsyncIterable<Uint8Array>,
-    readonly format: FormatName,
-    readonly file?: string,
-  ) {
+  constructor(source: AsyncIterable<Uint8Array>, format: FormatName, file?: string) {
+    this.format = format;
+    this.file = file;
     this.it = source[Symbol.asyncIterator]();
   }
 

@@ -1,4 +1,4 @@
-import { FormatError } from '../core/errors.js';
+import { FormatError } from '../core/index.js';
 import { parseRpmEvr, formatRpmEvr, type RpmEvr } from './vercmp-rpm.js';
 
 /** An RPM package identity: name, epoch:version-release and architecture. */

@@ -1,4 +1,4 @@
-import { FormatError } from '../core/errors.js';
+import { FormatError } from '../core/index.js';
 
 /** A Debian version `[epoch:]upstream[-revision]`; an absent revision is the empty string. */
 export type DebianVersion = { epoch: number; upstream: string; revision: string };

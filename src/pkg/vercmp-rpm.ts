@@ -1,4 +1,4 @@
-import { FormatError } from '../core/errors.js';
+import { FormatError } from '../core/index.js';
 
 /** An RPM epoch:version-release. `release` undefined means "no release" (sorts lowest). */
 export type RpmEvr = { epoch: number | undefined; version: string; release: string | undefined };

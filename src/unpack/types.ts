@@ -77,6 +77,10 @@ export type PackageDep = {
   version: string | undefined;
   /** RPM sense flags beyond the comparison (pre, post, ... as names), when present. */
   qualifiers?: string[];
+  /** Debian architecture restriction as written (`[!i386 !armel]` → `['!i386', '!armel']`); source fields. */
+  arches?: string[];
+  /** Debian build-profile restriction: alternatives of conjunctions (`<!nocheck> <stage1 cross>`). */
+  profiles?: string[][];
 };
 
 /**
