@@ -15,7 +15,7 @@ export type ListedEntry = {
   uid?: number;
   gid?: number;
   size: number;
-  /** Regular files with content (not %ghost). */
+  /** Regular files with content (not %ghost), and hardlinks to them (resolved: the target's). */
   sha256?: string;
   /** Symlink target, or the path a hardlink points to. */
   target?: string;
@@ -35,28 +35,37 @@ export async function inspectPackage(file: string, opts: InspectOptions = {}): P
 
 /**
  * `jigtree pkg ls`: every entry in package order with its content hashed while it streams
- * (the reader verifies the package's own digests at the same time).
+ * (the reader verifies the package's own digests at the same time). Hardlinks carry no payload
+ * of their own; they are listed with their target's size and sha256.
  */
 export async function* listPackage(file: string, opts: InspectOptions = {}): AsyncGenerator<ListedEntry> {
   // Reader errors name the package file themselves (FormatError.file), so no prefix here.
   const pkg = await openPackage(file, opts);
+  // A hardlink's content is its target's (always listed before it): report it resolved.
+  const files = new Map<string, { size: number; sha256: string }>();
   try {
     for await (const e of pkg.entries()) {
       opts.signal?.throwIfAborted();
       let sha256: string | undefined;
+      let size = e.size;
       if (e.body !== undefined) {
         const h = createHash('sha256');
         for await (const chunk of e.body) h.update(chunk);
         if (e.type === 'file') sha256 = h.digest('hex');
       }
-      yield toListed(e, sha256);
+      if (e.type === 'file' && sha256 !== undefined) files.set(e.path, { size, sha256 });
+      if (e.type === 'hardlink' && e.linkTarget !== undefined) {
+        const target = files.get(e.linkTarget);
+        if (target !== undefined) ({ size, sha256 } = target);
+      }
+      yield toListed(e, size, sha256);
     }
   } finally {
     await pkg.close();
   }
 }
 
-function toListed(e: ArchiveEntry, sha256: string | undefined): ListedEntry {
+function toListed(e: ArchiveEntry, size: number, sha256: string | undefined): ListedEntry {
   const flags = (Object.keys(e.flags) as (keyof EntryFlags)[]).filter((k) => e.flags[k]).sort();
   return {
     path: e.path,
@@ -66,7 +75,7 @@ function toListed(e: ArchiveEntry, sha256: string | undefined): ListedEntry {
     ...(e.group === undefined ? {} : { group: e.group }),
     ...(e.uid === undefined ? {} : { uid: e.uid }),
     ...(e.gid === undefined ? {} : { gid: e.gid }),
-    size: e.size,
+    size,
     ...(sha256 === undefined ? {} : { sha256 }),
     ...(e.linkTarget === undefined ? {} : { target: e.linkTarget }),
     flags,

@@ -71,7 +71,7 @@ function reportError(err: unknown, ctx: CliContext, json: boolean): number {
     return 130;
   }
   const e = err instanceof Error ? err : new Error(String(err));
-  ctx.stderr.write(`jigtree: internal error (a bug in jigtree, please report it): ${e.message}\n${ctx.env['JIGTREE_DEBUG'] === undefined ? '' : `${e.stack ?? ''}\n`}`);
+  ctx.stderr.write(`jigtree: internal error (a bug in jigtree, please report it): ${e.message.split('\n')[0] ?? ''}\n${ctx.env['JIGTREE_DEBUG'] === undefined ? '' : `${e.stack ?? ''}\n`}`);
   return EXIT.failure;
 }
 

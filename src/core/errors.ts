@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'E_INTEGRITY'
   | 'E_NOT_FOUND'
   | 'E_FETCH'
+  | 'E_IO'
   | 'E_INTERNAL';
 
 /** JSON-safe details attached to an error. */
@@ -98,6 +99,21 @@ export class NotFoundError extends JigtreeError {
   constructor(what: string, opts: { cause?: unknown } = {}) {
     super('E_NOT_FOUND', `${what}: not found`, { data: { what }, cause: opts.cause });
   }
+}
+
+/** A file system operation failed (permission denied, a directory where a file was expected...). */
+export class IoError extends JigtreeError {
+  constructor(path: string, err: NodeJS.ErrnoException) {
+    const why: Record<string, string> = { EISDIR: 'is a directory', EACCES: 'permission denied', EPERM: 'operation not permitted', ENOTDIR: 'a parent is not a directory', ENOSPC: 'no space left on device', EROFS: 'read-only file system' };
+    super('E_IO', `${path}: ${why[err.code ?? ''] ?? err.message}`, { data: { path, errno: err.code }, cause: err });
+  }
+}
+
+/** Turns a Node fs error into NotFoundError or IoError naming the path; anything else is returned as is. */
+export function fsError(path: string, err: unknown): unknown {
+  if (!(err instanceof Error) || typeof (err as NodeJS.ErrnoException).code !== 'string') return err;
+  const e = err as NodeJS.ErrnoException;
+  return e.code === 'ENOENT' ? new NotFoundError(path, { cause: e }) : new IoError(path, e);
 }
 
 /** A bug in jigtree: an invariant was broken. */

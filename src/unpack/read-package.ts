@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
-import { FormatError, NotFoundError } from '../core/index.js';
+import { FormatError, fsError } from '../core/index.js';
 import type { DecoderPreference } from './codecs.js';
 import { readDeb, type DebDetails } from './deb/read-deb.js';
 import { readRpm, type RpmDetails } from './rpm/read-rpm.js';
@@ -58,18 +58,16 @@ export async function openPackage(file: string, opts: OpenPackageOptions = {}): 
 }
 
 async function readHead(file: string, n: number): Promise<Uint8Array> {
-  let fh;
   try {
-    fh = await open(file, 'r');
+    const fh = await open(file, 'r');
+    try {
+      const buf = new Uint8Array(n);
+      const { bytesRead } = await fh.read(buf, 0, n, 0);
+      return buf.subarray(0, bytesRead);
+    } finally {
+      await fh.close();
+    }
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(file, { cause: err });
-    throw err;
-  }
-  try {
-    const buf = new Uint8Array(n);
-    const { bytesRead } = await fh.read(buf, 0, n, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
+    throw fsError(file, err);
   }
 }

@@ -1,6 +1,5 @@
-import { parseArgs } from 'node:util';
 import { inspectPackage, listPackage, UsageError, type PackageInfo } from '../../index.js';
-import { EXIT, type CliContext } from '../command.js';
+import { EXIT, parseCommandArgs, type CliContext } from '../command.js';
 import { formatDep, modeString } from '../render/format.js';
 
 const USAGE = `Usage:
@@ -12,11 +11,10 @@ FILE is a .rpm or a .deb (recognised by content, not name).
 
 /** `jigtree pkg info|ls FILE`. */
 export async function run(args: string[], ctx: CliContext): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
-  });
+  const { values, positionals } = parseCommandArgs(
+    { args, allowPositionals: true, options: { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } } },
+    'pkg',
+  );
   if (values.help) {
     ctx.stdout.write(USAGE);
     return EXIT.ok;
@@ -64,7 +62,8 @@ function infoJson(info: PackageInfo): Record<string, unknown> {
     description: info.description,
     payloadCompressor: info.payloadCompressor,
     scripts: info.scripts.map((s) => ({ name: s.name, interpreter: s.interpreter ?? null })),
-    deps: Object.fromEntries(Object.entries(info.deps).map(([k, v]) => [k, v.map((d) => formatDep(d, info.kind))])),
+    // Structured (name, op, version, qualifiers; `anyOf` alternatives; `rich` RPM expressions).
+    deps: info.deps,
   };
 }
 
@@ -83,7 +82,10 @@ function renderInfo(info: PackageInfo): string {
   for (const [kind, deps] of Object.entries(info.deps)) {
     if (deps.length === 0) continue;
     lines.push(`${kind}:`);
-    for (const d of deps) lines.push(`  ${formatDep(d, info.kind)}`);
+    for (const d of deps) {
+      const q = 'name' in d && d.qualifiers !== undefined && d.qualifiers.length > 0 ? `  [${d.qualifiers.join(',')}]` : '';
+      lines.push(`  ${formatDep(d, info.kind)}${q}`);
+    }
   }
   return `${lines.join('\n')}\n`;
 }
