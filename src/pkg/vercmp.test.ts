@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { FormatError } from '../core/index.js';
-import { compareDebianVersions, compareRpmVersions, parseDebianVersion, parseRpmEvr, parseRpmNevra, rpmvercmp } from './index.js';
+import { compareDebianVersions, compareRpmVersions, parseDebianVersion, parseRpmDep, parseRpmEvr, parseRpmNevra, rpmDepOverlaps, rpmvercmp } from './index.js';
 import { SHARED_DOCS } from '../../test/helpers/paths.js';
 
 // Every vector of depsolve-vectors.tsv (verified with rpm 4.18 and dpkg 1.21.23).
@@ -14,12 +14,20 @@ describe('depsolve-vectors.tsv', () => {
   it('has the documented number of version vectors', () => {
     expect(vectors.filter((v) => v[0] === 'rpm-evr')).toHaveLength(62);
     expect(vectors.filter((v) => v[0] === 'deb')).toHaveLength(52);
+    expect(vectors.filter((v) => v[0] === 'rpm-match')).toHaveLength(20);
+    expect(vectors.filter((v) => !['rpm-evr', 'deb', 'rpm-match'].includes(v[0] ?? ''))).toEqual([]);
   });
   for (const [kind, a = '', b = '', expected] of vectors) {
     if (kind === 'rpm-evr') {
       it(`rpm ${a} vs ${b} = ${expected}`, () => {
         expect(compareRpmVersions(a, b)).toBe(Number(expected));
         expect(compareRpmVersions(b, a)).toBe(-Number(expected) || 0);
+      });
+    } else if (kind === 'rpm-match') {
+      it(`rpm provide "${a}" satisfies require "${b}": ${expected}`, () => {
+        const provide = parseRpmDep(a.replace(/^P: /, ''));
+        const require = parseRpmDep(b.replace(/^R: /, ''));
+        expect(rpmDepOverlaps(provide, require)).toBe(expected === '1');
       });
     } else if (kind === 'deb') {
       it(`deb ${a} vs ${b} = ${expected}`, () => {
