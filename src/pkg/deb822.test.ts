@@ -1,19 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { FormatError } from '../core/index.js';
 import { foldDeb822Value, multilineDeb822Value, parseDeb822, parseDeb822Stream, parseDebRelations, type Deb822Paragraph } from './index.js';
+import { thrownBy } from '../../test/helpers/errors.js';
 
 function fieldsOf(p: Deb822Paragraph | undefined): [string, string][] {
   return (p?.fields ?? []).map((f) => [f.name, f.value]);
-}
-
-function errorOf(fn: () => unknown): FormatError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof FormatError) return err;
-    throw err;
-  }
-  throw new Error('expected a FormatError');
 }
 
 async function* chunks(s: string, size: number): AsyncGenerator<Uint8Array> {
@@ -92,7 +83,7 @@ describe('parseDeb822', () => {
   });
 
   it('rejects a duplicate field, naming both lines', () => {
-    const e = errorOf(() => parseDeb822('A: 1\n\nPackage: x\nVersion: 1\npackage: y\n', { file: 'Packages' }));
+    const e = thrownBy(() => parseDeb822('A: 1\n\nPackage: x\nVersion: 1\npackage: y\n', { file: 'Packages' }), FormatError);
     expect(e.format).toBe('deb822');
     expect(e.message).toBe('Packages: deb822: line 5: duplicate field "package" (first on line 3)');
     expect(e.data).toMatchObject({ line: 5, file: 'Packages' });
@@ -107,7 +98,7 @@ describe('parseDeb822', () => {
     ['Fïeld: x\n', 1, 'invalid character in field name'],
     ['Bad Name: x\n', 1, 'invalid character in field name'],
   ])('rejects %j at line %i', (text, line, why) => {
-    const e = errorOf(() => parseDeb822(text));
+    const e = thrownBy(() => parseDeb822(text), FormatError);
     expect(e.message).toContain(`line ${line}: ${why}`);
   });
 });
@@ -215,7 +206,7 @@ describe('parseDebRelations', () => {
     ['a <>', 'empty build profile list'],
     ['a <nocheck', 'build profile list of a unterminated'],
   ])('rejects %j', (value, why) => {
-    const e = errorOf(() => parseDebRelations(value, { field: 'Depends', file: 'x.deb: control' }));
+    const e = thrownBy(() => parseDebRelations(value, { field: 'Depends', file: 'x.deb: control' }), FormatError);
     expect(e.format).toBe('deb822');
     expect(e.message).toContain('x.deb: control: deb822: Depends: ');
     expect(e.message).toContain(why);

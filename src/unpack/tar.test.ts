@@ -4,6 +4,7 @@ import { FormatError, InternalError, concatBytes } from '../core/index.js';
 import { bytes, concat, paxEntry, tarArchive, tarEntry, tarHeader } from '../../test/helpers/archive-builder.js';
 import { chunked } from '../../test/helpers/bytes.js';
 import { readTar, type TarEntry } from './tar.js';
+import { rejectionOf } from '../../test/helpers/errors.js';
 
 type Listed = Omit<TarEntry, 'body' | 'offset'> & { content?: string };
 
@@ -21,16 +22,6 @@ async function list(data: Uint8Array, chunkSize = 65536): Promise<Listed[]> {
     out.push({ ...rest, content: new TextDecoder().decode(concatBytes(parts)) });
   }
   return out;
-}
-
-async function formatError(p: Promise<unknown>): Promise<FormatError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof FormatError) return err;
-    throw err;
-  }
-  throw new Error('expected a FormatError');
 }
 
 const base = { uid: 0, gid: 0, user: 'root', group: 'root', mtime: 1700000000, linkTarget: undefined, rdev: undefined, xattrs: [] };
@@ -115,21 +106,21 @@ describe('readTar: ustar and GNU headers', () => {
     expect((await list(signed)).map((e) => e.path)).toEqual(['/ok', '/ünï-x']);
 
     const bad = tarArchive([tarEntry({ name: 'ok', data: 'abc' }), tarEntry({ name: 'broken', checksum: 0o1234 })]);
-    const e = await formatError(list(bad));
+    const e = await rejectionOf(list(bad), FormatError);
     expect(e.format).toBe('tar');
     expect(e.offset).toBe(1024);
     expect(e.message).toMatch(/^test\.tar: tar at byte 1024: header checksum mismatch: stored 1234, computed \d+/);
   });
 
   it('rejects junk in numeric fields and unsupported entry types', async () => {
-    expect((await formatError(list(tarArchive([tarEntry({ name: 'a', uid: { raw: '12x4\0' } })])))).message).toContain('tar at byte 0: uid field: invalid octal digit "x"');
-    expect((await formatError(list(tarArchive([tarEntry({ name: 'a', size: { raw: '12 4\0' } })])))).message).toContain('size field: junk after the octal number');
-    expect((await formatError(list(tarArchive([tarEntry({ name: 'a', type: 'S' })])))).message).toContain("tar at byte 0: unsupported entry type 'S' (GNU sparse files are not supported)");
-    expect((await formatError(list(tarArchive([tarEntry({ name: 'a', type: 'V' })])))).message).toContain("unsupported entry type 'V'");
+    expect((await rejectionOf(list(tarArchive([tarEntry({ name: 'a', uid: { raw: '12x4\0' } })])), FormatError)).message).toContain('tar at byte 0: uid field: invalid octal digit "x"');
+    expect((await rejectionOf(list(tarArchive([tarEntry({ name: 'a', size: { raw: '12 4\0' } })])), FormatError)).message).toContain('size field: junk after the octal number');
+    expect((await rejectionOf(list(tarArchive([tarEntry({ name: 'a', type: 'S' })])), FormatError)).message).toContain("tar at byte 0: unsupported entry type 'S' (GNU sparse files are not supported)");
+    expect((await rejectionOf(list(tarArchive([tarEntry({ name: 'a', type: 'V' })])), FormatError)).message).toContain("unsupported entry type 'V'");
   });
 
   it('rejects data declared on entries that have none', async () => {
-    const e = await formatError(list(tarArchive([tarEntry({ name: 'link', type: '2', linkname: 't', size: 10 })])));
+    const e = await rejectionOf(list(tarArchive([tarEntry({ name: 'link', type: '2', linkname: 't', size: 10 })])), FormatError);
     expect(e.message).toContain('symlink entry "link" declares 10 bytes of data: expected 0');
     await expect(list(tarArchive([tarEntry({ name: 'd/', type: '5', size: 512 })]))).rejects.toThrow('dir entry');
   });
@@ -137,7 +128,7 @@ describe('readTar: ustar and GNU headers', () => {
 
 describe('readTar: paths', () => {
   it.each(['../etc/passwd', './a/../../b', 'a/..', '..'])('rejects the path %j', async (name) => {
-    const e = await formatError(list(tarArchive([tarEntry({ name, data: 'x' })])));
+    const e = await rejectionOf(list(tarArchive([tarEntry({ name, data: 'x' })])), FormatError);
     expect(e.message).toContain("has a '..' segment");
     expect(e.offset).toBe(0);
   });
@@ -245,13 +236,13 @@ describe('readTar: pax extended headers', () => {
 
   it('rejects malformed pax records with the offset of the record', async () => {
     const bad = (data: string): Uint8Array => tarArchive([tarEntry({ name: 'x', type: 'x', data, magic: 'posix' }), tarEntry({ name: 'f' })]);
-    expect((await formatError(list(bad('9 a=b\n')))).message).toContain('tar at byte 512: pax header: record length 9 does not fit');
-    expect((await formatError(list(bad('6 a=b\n2 \n')))).message).toContain('tar at byte 518: pax header: record length 2 does not fit');
-    expect((await formatError(list(bad('5 a=b\n')))).message).toContain('tar at byte 516: pax header: record does not end with a newline');
-    expect((await formatError(list(bad('6 a=bc')))).message).toContain('record does not end with a newline');
-    expect((await formatError(list(bad('x a=b\n')))).message).toContain('expected "<length> <key>=<value>\\n"');
-    expect((await formatError(list(bad('5 ab\n')))).message).toContain('record without "key="');
-    expect((await formatError(list(bad('6 a=b\n\0\0x')))).message).toContain('NUL byte inside the records');
+    expect((await rejectionOf(list(bad('9 a=b\n')), FormatError)).message).toContain('tar at byte 512: pax header: record length 9 does not fit');
+    expect((await rejectionOf(list(bad('6 a=b\n2 \n')), FormatError)).message).toContain('tar at byte 518: pax header: record length 2 does not fit');
+    expect((await rejectionOf(list(bad('5 a=b\n')), FormatError)).message).toContain('tar at byte 516: pax header: record does not end with a newline');
+    expect((await rejectionOf(list(bad('6 a=bc')), FormatError)).message).toContain('record does not end with a newline');
+    expect((await rejectionOf(list(bad('x a=b\n')), FormatError)).message).toContain('expected "<length> <key>=<value>\\n"');
+    expect((await rejectionOf(list(bad('5 ab\n')), FormatError)).message).toContain('record without "key="');
+    expect((await rejectionOf(list(bad('6 a=b\n\0\0x')), FormatError)).message).toContain('NUL byte inside the records');
     await expect(list(bad('6 a=b\n\0\0\0'))).resolves.toHaveLength(1);
   });
 });
@@ -268,32 +259,33 @@ describe('readTar: end of archive and truncation', () => {
 
   it('reports a partial header, a short body and missing padding as truncation with offsets', async () => {
     const partial = concat(one, new Uint8Array(100).fill(0x41));
-    expect((await formatError(list(partial))).message).toBe('test.tar: tar at byte 1024: truncated: expected tar header (512 bytes), found 100 bytes then end of data');
+    expect((await rejectionOf(list(partial), FormatError)).message).toBe('test.tar: tar at byte 1024: truncated: expected tar header (512 bytes), found 100 bytes then end of data');
     const shortBody = one.subarray(0, 512 + 2);
-    expect((await formatError(list(shortBody))).message).toBe('test.tar: tar at byte 512: truncated: expected body of f (4 bytes), found 2 bytes then end of data');
+    expect((await rejectionOf(list(shortBody), FormatError)).message).toBe('test.tar: tar at byte 512: truncated: expected body of f (4 bytes), found 2 bytes then end of data');
     const noPadding = one.subarray(0, 512 + 4);
-    expect((await formatError(list(noPadding))).message).toContain('tar at byte 516: truncated: expected padding after f');
+    expect((await rejectionOf(list(noPadding), FormatError)).message).toContain('tar at byte 516: truncated: expected padding after f');
   });
 
   it('fails fast, without allocating, on an entry declaring 10 GB in a small stream', async () => {
     const huge = tarArchive([tarEntry({ name: 'huge', data: 'tiny', size: { base256: 10 * 2 ** 30 } })]);
     const before = process.memoryUsage().arrayBuffers;
     // Read through the body, and also let the reader skip it unread.
-    const e1 = await formatError(list(huge));
+    const e1 = await rejectionOf(list(huge), FormatError);
     expect(e1.message).toBe(`test.tar: tar at byte 512: truncated: expected body of huge (${10 * 2 ** 30} bytes), found 1536 bytes then end of data`);
-    const e2 = await formatError(
+    const e2 = await rejectionOf(
       (async () => {
         for await (const _ of readTar(chunked(huge))) {
           // leave the body unread
         }
       })(),
+      FormatError,
     );
     expect(e2.message).toContain('truncated');
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 << 20);
     const hugeName = tarArchive([tarEntry({ name: '././@LongLink', type: 'L', size: { base256: 2 ** 40 } })]);
-    expect((await formatError(list(hugeName))).message).toContain('tar at byte 0: GNU long name of 1099511627776 bytes exceeds the 1048576-byte limit');
+    expect((await rejectionOf(list(hugeName), FormatError)).message).toContain('tar at byte 0: GNU long name of 1099511627776 bytes exceeds the 1048576-byte limit');
     const hugePax = tarArchive([tarEntry({ name: 'p', type: 'x', size: 2 ** 30, magic: 'posix' })]);
-    expect((await formatError(list(hugePax))).message).toContain('pax extended header of 1073741824 bytes exceeds');
+    expect((await rejectionOf(list(hugePax), FormatError)).message).toContain('pax extended header of 1073741824 bytes exceeds');
   });
 
   it('rejects an extended header that is not followed by its entry', async () => {

@@ -3,6 +3,7 @@ import { FormatError, concatBytes } from '../../core/index.js';
 import { arArchive, bytes, concat } from '../../../test/helpers/archive-builder.js';
 import { chunked } from '../../../test/helpers/bytes.js';
 import { readAr } from './ar.js';
+import { rejectionOf } from '../../../test/helpers/errors.js';
 
 async function list(data: Uint8Array, chunkSize = 65536): Promise<{ name: string; size: number; offset: number; data: string }[]> {
   const out = [];
@@ -12,16 +13,6 @@ async function list(data: Uint8Array, chunkSize = 65536): Promise<{ name: string
     out.push({ name: m.name, size: m.size, offset: m.offset, data: new TextDecoder().decode(concatBytes(parts)) });
   }
   return out;
-}
-
-async function formatError(p: Promise<unknown>): Promise<FormatError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof FormatError) return err;
-    throw err;
-  }
-  throw new Error('expected a FormatError');
 }
 
 describe('readAr', () => {
@@ -56,7 +47,7 @@ describe('readAr', () => {
     ['', 'pkg.deb: ar at byte 0: bad magic "": expected'],
     ['0.939000\n', 'bad magic "0.939000"'],
   ])('rejects bad magic %j', async (input, message) => {
-    const e = await formatError(list(bytes(input)));
+    const e = await rejectionOf(list(bytes(input)), FormatError);
     expect(e.format).toBe('ar');
     expect(e.offset).toBe(0);
     expect(e.message).toContain(message);
@@ -64,13 +55,13 @@ describe('readAr', () => {
 
   it('reports a member whose size claims more than the archive holds, at the start of its data', async () => {
     const lying = arArchive([{ name: 'debian-binary', data: '2.0\n' }, { name: 'data.tar.xz', data: 'short', size: '999999' }]);
-    const e = await formatError(list(lying));
+    const e = await rejectionOf(list(lying), FormatError);
     expect(e.message).toBe('pkg.deb: ar at byte 132: truncated: expected ar member data.tar.xz (999999 bytes), found 6 bytes then end of data');
   });
 
   it('reports a member whose size claims less than it holds, at the next header', async () => {
     const lying = arArchive([{ name: 'a', data: 'four', size: '2' }, { name: 'b', data: 'x' }]);
-    const e = await formatError(list(lying));
+    const e = await rejectionOf(list(lying), FormatError);
     expect(e.offset).toBe(8 + 60 + 2);
     expect(e.message).toContain('ar at byte 70: member header: bad terminator "  ": expected');
   });
@@ -81,7 +72,7 @@ describe('readAr', () => {
     [' 1 2', 'bad size field " 1 2      "'],
     ['-1', 'bad size field "-1        "'],
   ])('rejects the size field %j at the offset of its header', async (size, message) => {
-    const e = await formatError(list(arArchive([{ name: 'a', data: 'x', size }])));
+    const e = await rejectionOf(list(arArchive([{ name: 'a', data: 'x', size }])), FormatError);
     expect(e.offset).toBe(8);
     expect(e.message).toContain(message);
   });
@@ -91,7 +82,7 @@ describe('readAr', () => {
   });
 
   it('reports a truncated member header', async () => {
-    const e = await formatError(list(concat(bytes('!<arch>\n'), bytes('debian-binary   0'))));
+    const e = await rejectionOf(list(concat(bytes('!<arch>\n'), bytes('debian-binary   0'))), FormatError);
     expect(e.message).toBe('pkg.deb: ar at byte 8: truncated: expected ar member header (60 bytes), found 17 bytes then end of data');
   });
 });

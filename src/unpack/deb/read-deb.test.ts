@@ -7,6 +7,7 @@ import { arArchive, tarArchive, tarEntry } from '../../../test/helpers/archive-b
 import { chunked } from '../../../test/helpers/bytes.js';
 import type { ArchiveEntry } from '../types.js';
 import { MAX_CONTROL_TAR, readDeb, type DebPackage, type ReadDebOptions } from './read-deb.js';
+import { rejectionOf } from '../../../test/helpers/errors.js';
 
 const CONTROL = `Package: demo
 Version: 2:1.0-1
@@ -75,16 +76,6 @@ async function entriesOf(pkg: DebPackage): Promise<(Omit<ArchiveEntry, 'body'> &
     }
   }
   return out;
-}
-
-async function rejection(p: Promise<unknown>): Promise<JigtreeError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof JigtreeError) return err;
-    throw err;
-  }
-  throw new Error('expected a JigtreeError');
 }
 
 describe('readDeb', () => {
@@ -173,7 +164,7 @@ describe('readDeb', () => {
     [[{ name: 'debian-binary', data: '2.0\n' }, { name: 'control.tar', data: '' }], 'member "control.tar" is empty'],
     [[{ name: 'debian-binary', data: '2.0\n' }, { name: 'README', data: 'x' }], 'unexpected member "README": expected control.tar'],
   ] as [Member[], string][])('rejects a bad layout: %j', async (members, message) => {
-    const e = await rejection(open(arArchive(members)));
+    const e = await rejectionOf(open(arArchive(members)), JigtreeError);
     expect(e).toBeInstanceOf(FormatError);
     expect(e.message).toContain(message);
   });
@@ -195,11 +186,11 @@ describe('readDeb', () => {
       b.set(new TextEncoder().encode(String(size).padEnd(10)), 72 + 48);
       return b;
     };
-    const tooBig = await rejection(open(withSize(control.length + 100_000)));
+    const tooBig = await rejectionOf(open(withSize(control.length + 100_000)), JigtreeError);
     expect(tooBig.message).toBe(`demo_1.0_all.deb: ar at byte 132: truncated: expected ar member control.tar.gz (${control.length + 100_000} bytes), found ${good.length - 132} bytes then end of data`);
-    const tooSmall = await rejection(open(withSize(Math.floor(control.length / 3))));
+    const tooSmall = await rejectionOf(open(withSize(Math.floor(control.length / 3))), JigtreeError);
     expect(tooSmall.message).toMatch(/^demo_1\.0_all\.deb: ar at byte \d+: member header: bad terminator/);
-    const cut = await rejection(open(good.subarray(0, dataHeader)));
+    const cut = await rejectionOf(open(good.subarray(0, dataHeader)), JigtreeError);
     expect(cut.message).toBe(`demo_1.0_all.deb: deb at byte ${dataHeader}: missing data.tar member`);
   });
 
@@ -217,7 +208,7 @@ describe('readDeb', () => {
     [{ triggers: 'interest foo\nbogus bar\n' }, './triggers: deb: line 2: unknown trigger directive "bogus"'],
     [{ triggers: 'activate a b\n' }, 'expected "activate <trigger-name>"'],
   ])('rejects bad control data %j', async (files, message) => {
-    const e = await rejection(open(deb([{ name: 'debian-binary', data: '2.0\n' }, { name: 'control.tar.gz', data: gzipSync(controlTar(files)) }, { name: 'data.tar', data: dataTar() }])));
+    const e = await rejectionOf(open(deb([{ name: 'debian-binary', data: '2.0\n' }, { name: 'control.tar.gz', data: gzipSync(controlTar(files)) }, { name: 'data.tar', data: dataTar() }])), JigtreeError);
     expect(e).toBeInstanceOf(FormatError);
     expect(e.message).toContain('demo_1.0_all.deb: ');
     expect(e.message).toContain(message);
@@ -243,12 +234,12 @@ describe('readDeb', () => {
     const broken = dataTar();
     broken[1024 + 2] = 0x45; // a name byte of ./etc/demo.conf: its checksum no longer matches
     const pkg = await open(deb([{ name: 'debian-binary', data: '2.0\n' }, { name: 'control.tar.gz', data: gzipSync(controlTar()) }, { name: 'data.tar.gz', data: gzipSync(broken) }]));
-    const e = await rejection(entriesOf(pkg));
+    const e = await rejectionOf(entriesOf(pkg), JigtreeError);
     expect(e.message).toMatch(/^demo_1\.0_all\.deb: data\.tar\.gz: tar at byte 1024: header checksum mismatch/);
     const corrupt = gzipSync(dataTar());
     corrupt.set([(corrupt[corrupt.length - 6] ?? 0) ^ 0xff], corrupt.length - 6); // damage the CRC32 trailer
     const pkg2 = await open(deb([{ name: 'debian-binary', data: '2.0\n' }, { name: 'control.tar.gz', data: gzipSync(controlTar()) }, { name: 'data.tar.gz', data: corrupt }]));
-    const e2 = await rejection(entriesOf(pkg2));
+    const e2 = await rejectionOf(entriesOf(pkg2), JigtreeError);
     if (!(e2 instanceof FormatError)) throw new Error(`expected a FormatError, got ${e2.name}`);
     expect(e2.offset).toBe(corrupt.length);
     expect(e2.message).toMatch(new RegExp(`^demo_1\\.0_all\\.deb: data\\.tar\\.gz: gzip at byte ${corrupt.length}: corrupt compressed data \\(.*\\) \\(within the first ${corrupt.length} compressed bytes\\)$`));
@@ -262,7 +253,7 @@ describe('readDeb', () => {
     gz.set([(gz[at] ?? 0) ^ 0x55, (gz[at + 1] ?? 0) ^ 0xaa], at);
     const pkg = await open(deb([{ name: 'debian-binary', data: '2.0\n' }, { name: 'control.tar.gz', data: gzipSync(controlTar()) }, { name: 'data.tar.gz', data: gz }]));
     let where = 'nowhere';
-    const e = await rejection(
+    const e = await rejectionOf(
       (async () => {
         for await (const entry of pkg.entries()) {
           where = 'body';
@@ -270,6 +261,7 @@ describe('readDeb', () => {
           where = 'header';
         }
       })(),
+      JigtreeError,
     );
     expect(where).toBe('body');
     if (!(e instanceof FormatError)) throw new Error(`expected a FormatError, got ${e.name}`);
@@ -281,7 +273,7 @@ describe('readDeb', () => {
 
   it('caps control.tar at MAX_CONTROL_TAR bytes, compressed and decompressed', async () => {
     const bomb = gzipSync(new Uint8Array(MAX_CONTROL_TAR + 1024));
-    const e = await rejection(open(deb([{ name: 'debian-binary', data: '2.0\n' }, { name: 'control.tar.gz', data: bomb }, { name: 'data.tar', data: dataTar() }])));
+    const e = await rejectionOf(open(deb([{ name: 'debian-binary', data: '2.0\n' }, { name: 'control.tar.gz', data: bomb }, { name: 'data.tar', data: dataTar() }])), JigtreeError);
     expect(e.message).toBe(`demo_1.0_all.deb: control.tar.gz: deb: decompresses to more than ${MAX_CONTROL_TAR} bytes`);
     const lying = arArchive([{ name: 'debian-binary', data: '2.0\n' }, { name: 'control.tar', data: 'x', size: String(MAX_CONTROL_TAR + 1) }]);
     await expect(open(lying)).rejects.toThrow(`control.tar is ${MAX_CONTROL_TAR + 1} bytes: over the ${MAX_CONTROL_TAR}-byte limit`);
@@ -290,7 +282,7 @@ describe('readDeb', () => {
   it('verifies md5sums only when asked', async () => {
     const tampered = deb([{ name: 'debian-binary', data: '2.0\n' }, { name: 'control.tar.gz', data: gzipSync(controlTar()) }, { name: 'data.tar', data: dataTar('HELLO\n') }]);
     expect((await entriesOf(await open(tampered))).find((e) => e.path === '/usr/share/demo/hello')?.content).toBe('HELLO\n');
-    const e = await rejection(entriesOf(await open(tampered, { verifyMd5sums: true })));
+    const e = await rejectionOf(entriesOf(await open(tampered, { verifyMd5sums: true })), JigtreeError);
     expect(e).toBeInstanceOf(IntegrityError);
     expect(e.message).toBe(`demo_1.0_all.deb: data.tar: /usr/share/demo/hello: md5sums: expected ${HELLO_MD5}, got ${createHash('md5').update('HELLO\n').digest('hex')}`);
     await expect(entriesOf(await open(deb(), { verifyMd5sums: true }))).resolves.toHaveLength(5);

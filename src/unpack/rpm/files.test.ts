@@ -5,6 +5,7 @@ import { readFileList } from './files.js';
 import { HEADER_INTRO_SIZE, parseHeader, parseHeaderIntro } from './header.js';
 import { parseLead } from './lead.js';
 import { RPM_TYPE, TAG } from './tags.js';
+import { thrownBy } from '../../../test/helpers/errors.js';
 
 function listOf(tags: readonly TagSpec[]): ReturnType<typeof readFileList> {
   const bytes = encodeHeader([...tags].sort((a, b) => a.tag - b.tag), 63);
@@ -16,16 +17,6 @@ function listOf(tags: readonly TagSpec[]): ReturnType<typeof readFileList> {
 function tagsWith(files: SynthFile[], tag: number, value: TagSpec['value'] | undefined): TagSpec[] {
   const { tags } = synthesize({ files });
   return tags.flatMap((t) => (t.tag !== tag ? [t] : value === undefined ? [] : [{ ...t, value }]));
-}
-
-function formatErrorOf(fn: () => unknown): FormatError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof FormatError) return err;
-    throw err;
-  }
-  throw new Error('expected a FormatError');
 }
 
 const TWO: SynthFile[] = [{ path: '/a/x', content: 'x' }, { path: '/a/y', mode: 0o120777, linkTarget: 'x' }];
@@ -55,7 +46,7 @@ describe('readFileList', () => {
     ['hardlinked files of different sizes', () => tagsWith([{ path: '/p', content: 'a', inode: 3 }, { path: '/q', content: 'bb', inode: 3 }], -1, undefined), 'have different sizes'],
   ];
   test.each(cases)('%s → FormatError', (_name, tags, message) => {
-    const e = formatErrorOf(() => listOf(tags()));
+    const e = thrownBy(() => listOf(tags()), FormatError);
     expect(e.message).toContain(message);
     expect(e.message).toContain('f.rpm');
     expect(e.offset).toBeGreaterThanOrEqual(0);
@@ -95,7 +86,7 @@ describe('parseLead', () => {
   test.each(bad)('bad %s → FormatError at its offset', (_name, at, value, offset, message) => {
     const b = lead();
     b[at] = value;
-    const e = formatErrorOf(() => parseLead(b, { file: 'f.rpm' }));
+    const e = thrownBy(() => parseLead(b, { file: 'f.rpm' }), FormatError);
     expect(e.offset).toBe(offset);
     expect(e.message).toContain(message);
     expect(e.message).toContain('f.rpm');

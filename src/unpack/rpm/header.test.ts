@@ -4,22 +4,13 @@ import { FormatError } from '../../core/index.js';
 import { encodeHeader, type TagSpec } from '../../../test/helpers/rpm-builder.js';
 import { HEADER_INTRO_SIZE, parseHeader, parseHeaderIntro, type HeaderKind, type RpmHeader } from './header.js';
 import { RPM_TYPE, TAG } from './tags.js';
+import { thrownBy } from '../../../test/helpers/errors.js';
 
 const BASE = 1000; // pretend the header starts at this file offset
 
 function parse(bytes: Uint8Array, kind: HeaderKind = 'main'): RpmHeader {
   const intro = parseHeaderIntro(bytes.subarray(0, HEADER_INTRO_SIZE), { kind, start: BASE, file: 'x.rpm' });
   return parseHeader(intro, bytes.subarray(HEADER_INTRO_SIZE), { kind, start: BASE, file: 'x.rpm' });
-}
-
-function formatErrorOf(fn: () => unknown): FormatError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof FormatError) return err;
-    throw err;
-  }
-  throw new Error('expected a FormatError');
 }
 
 const TAGS: TagSpec[] = [
@@ -68,11 +59,11 @@ describe('parseHeader', () => {
 
   test('typed accessors refuse the wrong type with the entry offset', () => {
     const h = parse(GOOD);
-    const e = formatErrorOf(() => h.numbers(TAG.NAME));
+    const e = thrownBy(() => h.numbers(TAG.NAME), FormatError);
     expect(e.offset).toBe(at(1, 1));
     expect(e.message).toContain('tag 1000 (name) has type string, expected integers');
-    expect(formatErrorOf(() => h.bytes(TAG.EPOCH)).offset).toBe(at(2, 1));
-    expect(formatErrorOf(() => h.string(TAG.EPOCH)).offset).toBe(at(2, 1));
+    expect(thrownBy(() => h.bytes(TAG.EPOCH), FormatError).offset).toBe(at(2, 1));
+    expect(thrownBy(() => h.string(TAG.EPOCH), FormatError).offset).toBe(at(2, 1));
   });
 
   test('a legacy header without a region is read', () => {
@@ -83,9 +74,9 @@ describe('parseHeader', () => {
   test('the signature header has its own region tag and limits', () => {
     const sig = encodeHeader([{ tag: 1000, type: RPM_TYPE.INT32, value: [42] }], 62);
     expect(parse(sig, 'signature').fields()).toEqual({ size: 42 });
-    expect(formatErrorOf(() => parse(sig, 'main')).message).toContain('expected region tag 63 as the first entry, found 62');
+    expect(thrownBy(() => parse(sig, 'main'), FormatError).message).toContain('expected region tag 63 as the first entry, found 62');
     const many = encodeHeader(Array.from({ length: 40 }, (_, i) => ({ tag: 2000 + i, type: RPM_TYPE.INT32, value: [i] })), 62);
-    const e = formatErrorOf(() => parse(many, 'signature'));
+    const e = thrownBy(() => parse(many, 'signature'), FormatError);
     expect(e.message).toContain('index entry count 41 out of range (1..32)');
     expect(e.offset).toBe(BASE + 8);
   });
@@ -113,7 +104,7 @@ describe('parseHeader', () => {
     ['region trailer outside the store', () => withIndex(0, 2, 0x7fff0000), at(0), 'region trailer offset'],
   ];
   test.each(cases)('%s → FormatError at the offending byte', (_name, bytes, offset, message) => {
-    const e = formatErrorOf(() => parse(bytes()));
+    const e = thrownBy(() => parse(bytes()), FormatError);
     expect(e.format).toBe('rpm-header');
     expect(e.offset).toBe(offset);
     expect(e.message).toContain(message);
@@ -124,7 +115,7 @@ describe('parseHeader', () => {
     // Only entry: a string as the last data, with its NUL overwritten.
     const b = encodeHeader([{ tag: TAG.NAME, type: RPM_TYPE.STRING, value: 'abc' }], undefined);
     b[b.length - 1] = 0x41;
-    const e = formatErrorOf(() => parse(b));
+    const e = thrownBy(() => parse(b), FormatError);
     expect(e.message).toContain('string 1 of 1 is not NUL-terminated');
     expect(e.offset).toBe(BASE + 16 + 16);
   });
@@ -134,12 +125,12 @@ describe('parseHeader', () => {
     const dl = view(b).getUint32(12);
     const trailer = 16 + (TAGS.length + 1) * 16 + dl - 16;
     view(b).setInt32(trailer + 8, -(TAGS.length * 16)); // one entry short
-    const e = formatErrorOf(() => parse(b));
+    const e = thrownBy(() => parse(b), FormatError);
     expect(e.message).toContain('does not cover the whole header');
     expect(e.offset).toBe(BASE + trailer + 8);
     const c = GOOD.slice();
     view(c).setUint32(trailer, 62);
-    expect(formatErrorOf(() => parse(c)).message).toContain('region trailer: expected tag 63');
+    expect(thrownBy(() => parse(c), FormatError).message).toContain('region trailer: expected tag 63');
   });
 
   test('random bytes and random corruptions only ever raise FormatError', () => {

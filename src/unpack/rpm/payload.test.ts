@@ -9,6 +9,7 @@ import { readCpioHeader } from './cpio.js';
 import { readFileList, type RpmFileList } from './files.js';
 import { HEADER_INTRO_SIZE, parseHeader, parseHeaderIntro } from './header.js';
 import { readPayloadEntries } from './payload.js';
+import { rejectionOf } from '../../../test/helpers/errors.js';
 
 const FILE = 'pkg.rpm';
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -36,15 +37,6 @@ async function collect(list: RpmFileList, cpio: Uint8Array, readBodies = true): 
     }
   }
   return out;
-}
-
-async function errorOf(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected an error');
 }
 
 const FILES: SynthFile[] = [
@@ -84,30 +76,27 @@ describe('readPayloadEntries', () => {
     const { list, cpio } = fileList({ files: FILES });
     expect((await collect(list, cpio, false)).length).toBe(7);
     const bad = fileList({ files: [{ path: '/a', content: 'good', digest: sha256('other') }, { path: '/b', content: 'x' }] });
-    const err = await errorOf(collect(bad.list, bad.cpio, false));
-    expect(err).toBeInstanceOf(IntegrityError);
+    await rejectionOf(collect(bad.list, bad.cpio, false), IntegrityError);
   });
 
   test('a file whose content does not match its header digest → IntegrityError naming package and path', async () => {
     const { list, cpio } = fileList({ files: [{ path: '/etc/conf', content: 'tampered\n', digest: sha256('original\n') }] });
-    const err = await errorOf(collect(list, cpio));
-    expect(err).toBeInstanceOf(IntegrityError);
-    expect((err as IntegrityError).message).toBe(`${FILE}: /etc/conf: sha256 digest: expected ${sha256('original\n')}, got ${sha256('tampered\n')}`);
+    const err = await rejectionOf(collect(list, cpio), IntegrityError);
+    expect(err.message).toBe(`${FILE}: /etc/conf: sha256 digest: expected ${sha256('original\n')}, got ${sha256('tampered\n')}`);
     // The same for stripped payloads and for a hardlink set's shared content.
     const s = fileList({ files: [{ path: '/a', content: 'x', inode: 3, digest: sha256('y') }, { path: '/b', content: 'x', inode: 3, digest: sha256('y') }], longSizes: true });
-    expect(String(await errorOf(collect(s.list, s.cpio)))).toContain(`${FILE}: /a: sha256 digest`);
+    expect(String(await rejectionOf(collect(s.list, s.cpio), Error))).toContain(`${FILE}: /a: sha256 digest`);
   });
 
   test('the bad chunk is withheld: the consumer sees the error before the last chunk', async () => {
     const { list, cpio } = fileList({ files: [{ path: '/f', content: 'abcdefghij', digest: sha256('abcdefghiX') }] });
     const r = new ByteReader(chunked(cpio, 3), 'cpio', FILE);
     const got: string[] = [];
-    const err = await errorOf((async () => {
+    await rejectionOf((async () => {
       for await (const e of readPayloadEntries(r, list, { file: FILE })) {
         for await (const c of e.body ?? []) got.push(Buffer.from(c).toString());
       }
-    })());
-    expect(err).toBeInstanceOf(IntegrityError);
+    })(), IntegrityError);
     expect(got.join('').length).toBeLessThan(10);
   });
 
@@ -128,19 +117,17 @@ describe('readPayloadEntries', () => {
     ['truncated data', one, () => newc('./only', 'data').bytes().subarray(0, 122), FormatError, 'truncated: expected content of /only (4 bytes), found 2 bytes', 120],
   ];
   test.each(bad)('%s', async (_name, list, cpio, type, message, offset) => {
-    const err = await errorOf(collect(list, cpio()));
-    expect(err).toBeInstanceOf(type);
-    expect((err as Error).message).toContain(message);
-    expect((err as Error).message).toContain(FILE);
-    if (offset !== undefined) expect((err as FormatError).offset).toBe(offset);
+    const err = await rejectionOf(collect(list, cpio()), type);
+    expect(err.message).toContain(message);
+    expect(err.message).toContain(FILE);
+    if (offset !== undefined) expect(err).toMatchObject({ offset });
   });
 
   test('symlink data must equal FILELINKTOS', async () => {
     const { list } = fileList({ files: [{ path: '/l', mode: 0o120777, linkTarget: 'abc' }] });
     const cpio = new CpioWriter().newc('./l', 0o120777, text('abd')).trailer().bytes();
-    const err = await errorOf(collect(list, cpio));
-    expect(err).toBeInstanceOf(IntegrityError);
-    expect((err as Error).message).toContain('/l: symlink target in the payload: expected "abc", got "abd"');
+    const err = await rejectionOf(collect(list, cpio), IntegrityError);
+    expect(err.message).toContain('/l: symlink target in the payload: expected "abc", got "abd"');
   });
 });
 
@@ -156,15 +143,14 @@ describe('readCpioHeader', () => {
     const good = new CpioWriter().newc('./a', 0o100644, text('')).bytes();
     const badHex = good.slice();
     badHex[20] = 0x67; // 'g' inside the mode field
-    const e1 = await errorOf(read(badHex));
-    expect(e1).toBeInstanceOf(FormatError);
-    expect((e1 as FormatError).offset).toBe(14);
-    expect((e1 as Error).message).toContain('cpio mode: expected 8 hex digits');
+    const e1 = await rejectionOf(read(badHex), FormatError);
+    expect(e1.offset).toBe(14);
+    expect(e1.message).toContain('cpio mode: expected 8 hex digits');
     const noNul = good.slice();
     noNul[113] = 0x41;
-    expect(String(await errorOf(read(noNul)))).toContain('not NUL-terminated');
+    expect(String(await rejectionOf(read(noNul), Error))).toContain('not NUL-terminated');
     const bigName = good.slice();
     bigName.set(text('00001001'), 94);
-    expect(String(await errorOf(read(bigName)))).toContain('cpio name size 4097 out of range');
+    expect(String(await rejectionOf(read(bigName), Error))).toContain('cpio name size 4097 out of range');
   });
 });

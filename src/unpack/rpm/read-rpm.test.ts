@@ -10,6 +10,7 @@ import type { DecoderPreference } from '../codecs.js';
 import type { ArchiveEntry } from '../types.js';
 import { readRpm, type RpmPackage } from './read-rpm.js';
 import { TAG } from './tags.js';
+import { rejectionOf } from '../../../test/helpers/errors.js';
 
 const FILE = 'pkg.rpm';
 
@@ -30,15 +31,6 @@ async function readAll(pkg: RpmPackage, consume: boolean): Promise<(ArchiveEntry
     }
   }
   return out;
-}
-
-async function errorOf(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected an error');
 }
 
 const FILES: SynthFile[] = [
@@ -75,9 +67,8 @@ describe('readRpm on synthetic packages', () => {
   test('a header digest that disagrees with the content → IntegrityError naming the path', async () => {
     const bytes = buildSyntheticRpm({ files: [{ path: '/a', content: 'real' }, { path: '/b', content: 'x', digest: createHash('sha256').update('claimed').digest('hex') }] });
     for (const consume of [true, false]) {
-      const err = await errorOf(readAll(await open(bytes), consume));
-      expect(err).toBeInstanceOf(IntegrityError);
-      expect((err as Error).message).toContain(`${FILE}: /b: sha256 digest`);
+      const err = await rejectionOf(readAll(await open(bytes), consume), IntegrityError);
+      expect(err.message).toContain(`${FILE}: /b: sha256 digest`);
     }
   });
 
@@ -94,9 +85,8 @@ describe('readRpm on synthetic packages', () => {
     expect(at).toBeGreaterThan(96);
     const bad = bytes.slice();
     bad[at] = (bad[at] ?? 0) ^ 1;
-    const err = await errorOf(readAll(await open(bad), false));
-    expect(err).toBeInstanceOf(IntegrityError);
-    expect((err as Error).message).toContain(`${FILE}: header and payload md5 digest (signature header MD5): expected ${md5.toString('hex').slice(0, 1)}`);
+    const err = await rejectionOf(readAll(await open(bad), false), IntegrityError);
+    expect(err.message).toContain(`${FILE}: header and payload md5 digest (signature header MD5): expected ${md5.toString('hex').slice(0, 1)}`);
   });
 
   test('no PAYLOADCOMPRESSOR: the magic tells gzip from uncompressed', async () => {
@@ -113,16 +103,15 @@ describe('readRpm on synthetic packages', () => {
     const { tags, cpio } = synthesize({ files: FILES });
     const pkg = await open(assembleRpm({ tags, cpio, compression: 'none', compressorTag: 'lzma' }));
     expect(pkg.rpm.payload).toMatchObject({ compressor: 'lzma', compression: undefined });
-    const err = await errorOf(readAll(pkg, false));
-    expect(err).toBeInstanceOf(FormatError);
-    expect((err as FormatError).message).toContain('payload compressor "lzma" is not supported');
-    expect((err as FormatError).offset).toBe(pkg.rpm.payload.offset);
+    const err = await rejectionOf(readAll(pkg, false), FormatError);
+    expect(err.message).toContain('payload compressor "lzma" is not supported');
+    expect(err.offset).toBe(pkg.rpm.payload.offset);
   });
 
   test('an unsupported file digest algorithm fails entries(), not readRpm', async () => {
     const { tags, cpio } = synthesize({ files: FILES });
     const pkg = await open(assembleRpm({ tags: tags.map((t) => (t.tag === TAG.FILEDIGESTALGO ? { ...t, value: [12] } : t)), cpio }));
-    expect(String(await errorOf(readAll(pkg, false)))).toContain('file digest algorithm sha3-256 (FILEDIGESTALGO 12) is not supported');
+    expect(String(await rejectionOf(readAll(pkg, false), Error))).toContain('file digest algorithm sha3-256 (FILEDIGESTALGO 12) is not supported');
   });
 
   test('entries() can be called once; an aborted signal stops between entries', async () => {
@@ -133,14 +122,14 @@ describe('readRpm on synthetic packages', () => {
     const ac = new AbortController();
     const p2 = await readRpm(chunked(bytes, 7), { file: FILE, signal: ac.signal });
     const seen: string[] = [];
-    const err = await errorOf((async () => {
+    const err = await rejectionOf((async () => {
       for await (const e of p2.entries()) {
         seen.push(e.path);
         ac.abort();
       }
-    })());
+    })(), Error);
     expect(seen).toEqual(['/etc/app.conf']);
-    expect((err as Error).name).toBe('AbortError');
+    expect(err.name).toBe('AbortError');
   });
 
   test('random corruption and truncation only ever raise FormatError or IntegrityError', async () => {
@@ -181,29 +170,26 @@ describe('readRpm on the rpmbuild fixtures', () => {
       [header.range.end - 1, header.range.start + 16, 'truncated: expected the main header index and data'],
     ];
     for (const [cut, offset, message] of cases) {
-      const err = await errorOf(open(gz.subarray(0, cut)));
-      expect(err).toBeInstanceOf(FormatError);
-      expect({ cut, offset: (err as FormatError).offset }).toEqual({ cut, offset });
-      expect((err as Error).message).toContain(message);
-      expect((err as Error).message).toContain(FILE);
+      const err = await rejectionOf(open(gz.subarray(0, cut)), FormatError);
+      expect({ cut, offset: err.offset }).toEqual({ cut, offset });
+      expect(err.message).toContain(message);
+      expect(err.message).toContain(FILE);
     }
     expect(signature.range.end).toBeLessThan(header.range.start);
     // In the payload: the signature header's SIZE says where the file should end.
     const cut = payload.offset + 100_000;
     const p2 = await open(gz.subarray(0, cut));
-    const err = await errorOf(readAll(p2, false));
-    expect(err).toBeInstanceOf(FormatError);
-    expect((err as FormatError).offset).toBe(cut);
-    expect((err as Error).message).toContain(`truncated: the signature header's SIZE says the package ends at byte ${gz.length}, the file ends at byte ${cut}`);
+    const err = await rejectionOf(readAll(p2, false), FormatError);
+    expect(err.offset).toBe(cut);
+    expect(err.message).toContain(`truncated: the signature header's SIZE says the package ends at byte ${gz.length}, the file ends at byte ${cut}`);
   });
 
   test('data after the payload → FormatError at the end SIZE declares', async () => {
     const longer = new Uint8Array(gz.length + 3);
     longer.set(gz);
-    const err = await errorOf(readAll(await open(longer), false));
-    expect(err).toBeInstanceOf(FormatError);
-    expect((err as FormatError).offset).toBe(gz.length);
-    expect((err as Error).message).toContain('3 bytes of unexpected data after the payload');
+    const err = await rejectionOf(readAll(await open(longer), false), FormatError);
+    expect(err.offset).toBe(gz.length);
+    expect(err.message).toContain('3 bytes of unexpected data after the payload');
   });
 
   test('a tampered main header byte → IntegrityError (SHA256HEADER)', async () => {
@@ -211,9 +197,8 @@ describe('readRpm on the rpmbuild fixtures', () => {
     const bad = gz.slice();
     const at = pkg.rpm.header.range.end - 20;
     bad[at] = (bad[at] ?? 0) ^ 0x20;
-    const err = await errorOf(open(bad));
-    expect(err).toBeInstanceOf(IntegrityError);
-    expect((err as Error).message).toContain(`${FILE}: main header sha256 (signature header sha256header)`);
+    const err = await rejectionOf(open(bad), IntegrityError);
+    expect(err.message).toContain(`${FILE}: main header sha256 (signature header sha256header)`);
   });
 
   for (const compressor of ['gzip', 'xz', 'zstd', 'bzip2', 'none'] as const) {
@@ -225,9 +210,8 @@ describe('readRpm on the rpmbuild fixtures', () => {
         // A byte a third into the payload: inside compressed data, or (uncompressed) a file.
         const at = pkg.rpm.payload.offset + Math.floor((bytes.length - pkg.rpm.payload.offset) / 3);
         bad[at] = (bad[at] ?? 0) ^ 0x55;
-        const err = await errorOf(readAll(await open(bad, decoders), false));
-        expect(err).toBeInstanceOf(IntegrityError);
-        expect((err as Error).message).toContain(`${FILE}: payload sha256 digest (PAYLOADDIGEST): expected ${pkg.rpm.payload.digest?.hex ?? '?'}`);
+        const err = await rejectionOf(readAll(await open(bad, decoders), false), IntegrityError);
+        expect(err.message).toContain(`${FILE}: payload sha256 digest (PAYLOADDIGEST): expected ${pkg.rpm.payload.digest?.hex ?? '?'}`);
       });
     }
   }
