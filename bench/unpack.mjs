@@ -48,6 +48,6 @@ console.log(`entries ${last.entries}, content ${(last.bytes / 1e6).toFixed(1)} M
 console.log(`native  dpkg-deb --fsys-tarfile | sha256sum, one at a time   ${fmt(n1)}`);
 console.log(`native  same, two at a time (xargs -P2)                     ${fmt(n2)}`);
 console.log(`jigtree system decoders (xz on PATH), all cores             ${fmt(med('auto'))}  peak RSS ${rss('auto').toFixed(0)} MiB`);
-console.log(`jigtree built-in decoders (WASM xz), all cores              ${fmt(med('builtin'))}  peak RSS ${rss('builtin').toFixed(0)} MiB`);
+console.log(`jigtree built-in decoders (TS xz), all cores                ${fmt(med('builtin'))}  peak RSS ${rss('builtin').toFixed(0)} MiB`);
 console.log(`ratio (jigtree / native one at a time): ${(med('auto') / n1).toFixed(2)}x system decoders, ${(med('builtin') / n1).toFixed(2)}x built-in`);
 console.log(`ratio (jigtree / native two at a time): ${(med('auto') / n2).toFixed(2)}x system decoders, ${(med('builtin') / n2).toFixed(2)}x built-in`);

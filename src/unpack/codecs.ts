@@ -5,8 +5,8 @@ import { PassThrough, Readable, type Duplex, type Writable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { Decompress as ZstdDecompress } from 'fzstd';
 import unbzip2Stream from 'unbzip2-stream';
-import xzDecompressPackage from 'xz-decompress';
-import { FormatError, JigtreeError, type FormatName } from '../core/index.js';
+import { FormatError, IntegrityError, JigtreeError, type FormatName } from '../core/index.js';
+import { decodeXz } from './xz/index.js';
 
 /** Compression of an RPM payload or a .deb member. */
 export type Compression = 'gzip' | 'xz' | 'zstd' | 'bzip2' | 'none';
@@ -19,13 +19,16 @@ export type DecompressOptions = { file?: string; decoders?: DecoderPreference };
 
 /*
  * Decoder choice, measured (bench/codecs.mjs; README "Performance"): gzip is node:zlib. For xz,
- * the data.tar.xz members of all 97 minbase .debs (167 MB out) decode and hash in 4.3 s with
- * xz-decompress (xz-embedded in WASM, streaming) and in 3.6 s through a spawned `xz -dc`, which
- * also runs on the other core (2.2 s for two at once; WASM needs a worker thread each to scale).
- * The fastest napi binding with a streaming API needs Node 22, and lzma-native needs a build
- * step. So: the system decoder when there is one (xz-utils is Priority: standard, not required),
- * else the built-in one — same bytes either way (codecs.test.ts checks both). zstd likewise
- * (`zstd` ~1 GB/s vs fzstd ~260 MB/s, pure JS), bzip2 likewise (unbzip2-stream, pure JS).
+ * the data.tar.xz members of all 97 minbase .debs (167 MB out) decode and hash in 3.6 s through
+ * a spawned `xz -dc`, which also runs on the other core (2.2 s for two at once). The built-in
+ * decoder is ours (xz/: pure TypeScript, every check type incl. rpm's SHA-256, offsets in its
+ * errors): 3.8-4.7 s against 4.1-4.7 s for xz-decompress (xz-embedded in WASM), the same
+ * within this VM's noise (xz/README.md). It replaced xz-decompress, whose build rejects
+ * SHA-256-checked streams, i.e. every rpm xz payload. The fastest napi binding with a
+ * streaming API needs Node 22, and lzma-native needs a build step. So: the system decoder
+ * when there is one (xz-utils is Priority: standard, not required), else the built-in one —
+ * same bytes either way (codecs.test.ts checks both). zstd likewise (`zstd` ~1 GB/s vs fzstd
+ * ~260 MB/s, pure JS), bzip2 likewise (unbzip2-stream, pure JS).
  */
 const EXTERNAL: Partial<Record<Compression, { cmd: string; args: string[] }>> = {
   xz: { cmd: 'xz', args: ['--decompress', '--stdout', '--quiet'] },
@@ -117,36 +120,28 @@ async function* throughNodeStream(format: FormatName, source: AsyncIterable<Uint
   }
 }
 
+// The built-in xz decoder (xz/) reports a failed block check as an IntegrityError; decompress()
+// promises a FormatError for any bad compressed data, whichever decoder runs (the system xz
+// says "Compressed data is corrupt" for the same damage), so it becomes one here, offset kept.
+// Errors of the source itself (an IntegrityError of a download, say) pass through unchanged.
 async function* xzDecompress(source: AsyncIterable<Uint8Array>, file: string | undefined): AsyncGenerator<Uint8Array> {
-  let sourceError: { error: unknown } | undefined;
-  const it = source[Symbol.asyncIterator]();
-  const compressed = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const r = await it.next();
-        if (r.done === true) controller.close();
-        else controller.enqueue(r.value);
-      } catch (err) {
-        sourceError = { error: err };
-        controller.error(err);
-      }
-    },
-    async cancel() {
-      await it.return?.();
-    },
-  });
-  const reader = new xzDecompressPackage.XzReadableStream(compressed).getReader();
-  try {
-    for (;;) {
-      const r = await reader.read();
-      if (r.done) return;
-      yield r.value;
+  const seen = { sourceFailed: false };
+  async function* tracked(): AsyncGenerator<Uint8Array> {
+    try {
+      yield* source;
+    } catch (err) {
+      seen.sourceFailed = true;
+      throw err;
     }
+  }
+  try {
+    yield* decodeXz(tracked(), file);
   } catch (err) {
-    if (sourceError !== undefined) throw sourceError.error;
-    throw codecError('xz', err, file);
-  } finally {
-    await reader.cancel().catch(() => undefined);
+    if (seen.sourceFailed || !(err instanceof IntegrityError)) throw err;
+    const d = err.data;
+    const offset = typeof d['offset'] === 'number' ? d['offset'] : undefined;
+    const what = `block ${String(d['block'])} ${String(d['check'])} mismatch: expected ${String(d['expected'])}, got ${String(d['actual'])}`;
+    throw new FormatError('xz', `corrupt compressed data (${what})`, { ...(offset === undefined ? {} : { offset }), ...(file === undefined ? {} : { file }), cause: err });
   }
 }
 
