@@ -22,13 +22,14 @@ export type DecompressOptions = { file?: string; decoders?: DecoderPreference };
  * the data.tar.xz members of all 97 minbase .debs (167 MB out) decode and hash in 3.6 s through
  * a spawned `xz -dc`, which also runs on the other core (2.2 s for two at once). The built-in
  * decoder is ours (xz/: pure TypeScript, every check type incl. rpm's SHA-256, offsets in its
- * errors): 3.8-4.7 s against 4.1-4.7 s for xz-decompress (xz-embedded in WASM), the same
- * within this VM's noise (xz/README.md). It replaced xz-decompress, whose build rejects
- * SHA-256-checked streams, i.e. every rpm xz payload. The fastest napi binding with a
- * streaming API needs Node 22, and lzma-native needs a build step. So: the system decoder
- * when there is one (xz-utils is Priority: standard, not required), else the built-in one —
- * same bytes either way (codecs.test.ts checks both). zstd likewise (`zstd` ~1 GB/s vs fzstd
- * ~260 MB/s, pure JS), bzip2 likewise (unbzip2-stream, pure JS).
+ * errors): in a fresh process 4.8 s (median) against 4.5 s for xz-decompress (xz-embedded in
+ * WASM), JIT warm-up included; once warm 3.7-4.6 s against 4.0-4.7 s (xz/README.md). It
+ * replaced xz-decompress, whose build rejects SHA-256-checked streams, i.e. every rpm xz
+ * payload, and whose errors carry no offset. The fastest napi binding with a streaming API
+ * needs Node 22, and lzma-native needs a build step. So: the system decoder when there is one
+ * (xz-utils is Priority: standard, not required), else the built-in one — same bytes either
+ * way (codecs.test.ts checks both). zstd likewise (`zstd` ~1 GB/s vs fzstd ~260 MB/s, pure
+ * JS), bzip2 likewise (unbzip2-stream, pure JS).
  */
 const EXTERNAL: Partial<Record<Compression, { cmd: string; args: string[] }>> = {
   xz: { cmd: 'xz', args: ['--decompress', '--stdout', '--quiet'] },
