@@ -71,8 +71,7 @@ export function detectCompression(head: Uint8Array): Compression {
  * Decompresses a chunk stream. Decoder failures become a FormatError of the codec naming `file`;
  * errors thrown by the source itself pass through unchanged.
  */
-export function decompress(kind: Compression, source: AsyncIterable<Uint8Array>, fileOrOpts: string | DecompressOptions = {}): AsyncIterable<Uint8Array> {
-  const opts = typeof fileOrOpts === 'string' ? { file: fileOrOpts } : fileOrOpts;
+export function decompress(kind: Compression, source: AsyncIterable<Uint8Array>, opts: DecompressOptions = {}): AsyncIterable<Uint8Array> {
   const { file } = opts;
   const external = EXTERNAL[kind];
   if (external !== undefined && (opts.decoders ?? 'auto') === 'auto') {
