@@ -1,2 +1,11 @@
 // The library's verbs; each validates its options and runs the module steps.
 export { inspectPackage, listPackage, type InspectOptions, type ListedEntry } from './inspect.js';
+export { init, type InitOptions } from './init.js';
+export { commit, type CommitOptions, type CommitResult } from './commit.js';
+export { updateRepoSummary } from './summary.js';
+export { revParse, refs, log, ls, cat, resolveRevision, type RepoOptions, type LogEntry, type TreeEntry, type LsOptions } from './inspect-repo.js';
+export { fsck, type FsckOptions } from './fsck.js';
+export { checkout, type CheckoutOptions } from './checkout.js';
+export { diff, type DiffOptions } from './diff.js';
+export { show, parseObjectType, type ShowOptions, type ShowResult } from './show.js';
+export type { Finding, FindingKind, FsckReport, FsckEvent, DiffResult, TreeDiff, CommitChange, CheckoutMode, CheckoutResult, JsonValue, RefEntry } from '../ostree/index.js';

@@ -26,3 +26,28 @@ export function parseCommandArgs<T extends ParseArgsConfig>(config: T, command: 
     throw new UsageError(`${command}: ${msg}`, { hint: `see \`jigtree ${command} --help\`` });
   }
 }
+
+/** The repository path from `--repo`, else `$OSTREE_REPO` (as the ostree CLI), else a UsageError. */
+export function repoPath(value: string | undefined, ctx: CliContext, command: string): string {
+  const repo = value ?? ctx.env['OSTREE_REPO'];
+  if (repo === undefined || repo === '') throw new UsageError(`${command}: missing --repo`, { hint: `see \`jigtree ${command} --help\`` });
+  return repo;
+}
+
+/**
+ * Seconds since the epoch: `--timestamp` (EPOCH or @EPOCH), else $SOURCE_DATE_EPOCH, else the
+ * clock (reproducible builds spec; ostree does the same).
+ */
+export function timestampFrom(value: string | undefined, ctx: CliContext, what = '--timestamp'): number {
+  const [raw, source] = value !== undefined ? [value.replace(/^@/, ''), what] : [ctx.env['SOURCE_DATE_EPOCH'], 'SOURCE_DATE_EPOCH'];
+  if (raw === undefined || raw === '') return Math.floor(Date.now() / 1000);
+  if (!/^\d{1,15}$/.test(raw)) throw new UsageError(`${source}: expected seconds since the epoch, got ${JSON.stringify(raw)}`);
+  return Number(raw);
+}
+
+/** Parses a non-negative integer option (uid, gid...). */
+export function uintOption(value: string | undefined, what: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d{1,10}$/.test(value) || Number(value) > 0xffffffff) throw new UsageError(`${what}: expected a number from 0 to 4294967295, got ${JSON.stringify(value)}`);
+  return Number(value);
+}

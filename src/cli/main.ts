@@ -5,6 +5,18 @@ import { EXIT, type CliContext, type CommandModule } from './command.js';
 
 /** The command table (as ostree's main.c): name, one-line summary, lazy loader. */
 const COMMANDS: { name: string; summary: string; load: () => Promise<CommandModule> }[] = [
+  { name: 'init', summary: 'Create an OSTree repository (--mode archive|bare-user|bare)', load: () => import('./commands/init.js') },
+  { name: 'commit', summary: 'Commit a directory to a branch; prints the commit checksum', load: () => import('./commands/commit.js') },
+  { name: 'summary', summary: 'Regenerate the repository summary file (--update)', load: () => import('./commands/summary.js') },
+  { name: 'log', summary: 'Show a commit and its ancestors (as ostree log)', load: () => import('./commands/log.js') },
+  { name: 'show', summary: 'Decode a commit or any object (JSON with --json)', load: () => import('./commands/show.js') },
+  { name: 'ls', summary: 'List the entries of a commit (-R recursive, -C checksums, -X xattrs)', load: () => import('./commands/ls.js') },
+  { name: 'cat', summary: 'Write files of a commit to stdout', load: () => import('./commands/cat.js') },
+  { name: 'refs', summary: 'List refs', load: () => import('./commands/refs.js') },
+  { name: 'rev-parse', summary: 'Print the commit checksum a ref or revision names', load: () => import('./commands/rev-parse.js') },
+  { name: 'checkout', summary: 'Write a commit to a directory (--user, --subpath, --hardlink)', load: () => import('./commands/checkout.js') },
+  { name: 'diff', summary: 'Compare two commits: A/D/M lines (--json for data)', load: () => import('./commands/diff.js') },
+  { name: 'fsck', summary: 'Verify every object reachable from the commits; exit 3 on problems', load: () => import('./commands/fsck.js') },
   { name: 'pkg', summary: 'Inspect one .rpm or .deb: `pkg info FILE`, `pkg ls FILE`', load: () => import('./commands/pkg.js') },
 ];
 

@@ -65,7 +65,7 @@ export class UsageError extends JigtreeError {
 /** Formats whose parsers report FormatError. */
 export type FormatName =
   | 'rpm' | 'rpm-header' | 'cpio' | 'deb' | 'ar' | 'tar' | 'deb822' | 'gzip' | 'xz' | 'zstd' | 'bzip2'
-  | 'rpm-version' | 'rpm-nevra' | 'deb-version';
+  | 'rpm-version' | 'rpm-nevra' | 'deb-version' | 'gvariant' | 'ostree';
 
 /**
  * Input that does not follow its format. `file` and `offset` (byte offset in the named stream,
@@ -111,7 +111,7 @@ export class IoError extends JigtreeError {
 
 /** Turns a Node fs error into NotFoundError or IoError naming the path; anything else is returned as is. */
 export function fsError(path: string, err: unknown): unknown {
-  if (!(err instanceof Error) || typeof (err as NodeJS.ErrnoException).code !== 'string') return err;
+  if (!(err instanceof Error) || err instanceof JigtreeError || typeof (err as NodeJS.ErrnoException).code !== 'string') return err;
   const e = err as NodeJS.ErrnoException;
   return e.code === 'ENOENT' ? new NotFoundError(path, { cause: e }) : new IoError(path, e);
 }

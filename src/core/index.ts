@@ -2,3 +2,5 @@
 export * from './errors.js';
 export { ByteReader, concatBytes } from './byte-reader.js';
 export { assertNever } from './assert.js';
+export { readXattrs, readXattr, writeXattr, xattrsAvailable } from './xattrs.js';
+export { createLimit, type Limit } from './limit.js';
