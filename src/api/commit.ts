@@ -7,6 +7,7 @@ import {
   openRepo,
   parseChecksum,
   readRef,
+  removeOwnTmpDirs,
   removeStaleTmpFiles,
   resolveRev,
   validateRefName,
@@ -71,29 +72,34 @@ export async function commit(opts: CommitOptions): Promise<CommitResult> {
   else if (opts.parent !== undefined) parent = /^[0-9a-f]{64}$/.test(opts.parent) ? parseChecksum(opts.parent, 'parent') : await resolveRev(repo, opts.parent);
   else parent = opts.branch === undefined ? null : ((await readRef(repo, opts.branch)) ?? null);
 
-  const stats = newWriteStats();
-  const tree =
-    opts.tree ??
-    (await importDirectory(
+  try {
+    const stats = newWriteStats();
+    const tree =
+      opts.tree ??
+      (await importDirectory(
+        repo,
+        opts.dir as string,
+        {
+          ...(opts.ownerUid === undefined ? {} : { ownerUid: opts.ownerUid }),
+          ...(opts.ownerGid === undefined ? {} : { ownerGid: opts.ownerGid }),
+          ...(opts.canonicalPermissions === undefined ? {} : { canonicalPermissions: opts.canonicalPermissions }),
+          ...(opts.noXattrs === undefined ? {} : { noXattrs: opts.noXattrs }),
+          ...(opts.workers === undefined ? {} : { workers: opts.workers }),
+          ...(opts.signal === undefined ? {} : { signal: opts.signal }),
+        },
+        stats,
+      ));
+    opts.signal?.throwIfAborted();
+    const root = writeMutableTree(repo, tree.root, stats);
+    opts.signal?.throwIfAborted();
+    const checksum = await commitAndSetRef(
       repo,
-      opts.dir as string,
-      {
-        ...(opts.ownerUid === undefined ? {} : { ownerUid: opts.ownerUid }),
-        ...(opts.ownerGid === undefined ? {} : { ownerGid: opts.ownerGid }),
-        ...(opts.canonicalPermissions === undefined ? {} : { canonicalPermissions: opts.canonicalPermissions }),
-        ...(opts.noXattrs === undefined ? {} : { noXattrs: opts.noXattrs }),
-        ...(opts.signal === undefined ? {} : { signal: opts.signal }),
-      },
+      { metadata, parent, subject: opts.subject ?? '', body: opts.body ?? '', timestamp: opts.timestamp, rootTree: root.tree, rootMeta: root.meta },
+      opts.branch,
       stats,
-    ));
-  opts.signal?.throwIfAborted();
-  const root = writeMutableTree(repo, tree.root, stats);
-  opts.signal?.throwIfAborted();
-  const checksum = await commitAndSetRef(
-    repo,
-    { metadata, parent, subject: opts.subject ?? '', body: opts.body ?? '', timestamp: opts.timestamp, rootTree: root.tree, rootMeta: root.meta },
-    opts.branch,
-    stats,
-  );
-  return { commit: checksum, ref: opts.branch, parent, stats };
+    );
+    return { commit: checksum, ref: opts.branch, parent, stats };
+  } finally {
+    await removeOwnTmpDirs(repo);
+  }
 }

@@ -10,6 +10,7 @@ import { FormatError, createLimit, fsError, readXattrs, xattrsAvailable } from '
 import type { Checksum } from './checksum.js';
 import { MutableTree, newMutableDir, type MutableDir } from './mutable-tree.js';
 import { S_IFDIR, S_IFMT, encodeChecksumHeader, normalizeXattrs, type ContentHeader, type FileMeta, type Xattr } from './objects.js';
+import { ImportPool, importError } from './import-pool.js';
 import type { Repo } from './repo.js';
 import { objectExists, writeContentBytes, writeContentStream, type WriteStats } from './write-object.js';
 
@@ -23,13 +24,15 @@ export interface ImportOptions {
   readonly canonicalPermissions?: boolean;
   /** `--no-xattrs`: record no xattrs. */
   readonly noXattrs?: boolean;
+  /** Worker threads for small files (default: one per core; 0 = all on the calling thread). */
+  readonly workers?: number;
   readonly signal?: AbortSignal;
 }
 
 /** Files up to this size are read whole and hashed before anything is written (architecture.md §7). */
 const SMALL_FILE = 1 << 20;
-/** Files in flight at once: enough to keep zlib's thread pool (4 threads) and the disk busy. */
-const FILE_CONCURRENCY = 8;
+/** Files in flight at once without workers: enough to keep zlib's thread pool and the disk busy. */
+const FILE_CONCURRENCY = 16;
 
 const utf8Fatal = new TextDecoder('utf-8', { fatal: true });
 
@@ -63,7 +66,9 @@ function recordedMeta(st: Stats, xattrs: Xattr[], opts: ImportOptions): FileMeta
 export async function importDirectory(repo: Repo, dir: string, opts: ImportOptions = {}, stats?: WriteStats): Promise<MutableTree> {
   const root = path.resolve(dir);
   const wantXattrs = opts.noXattrs !== true && opts.canonicalPermissions !== true && xattrsAvailable();
-  const limit = createLimit(FILE_CONCURRENCY);
+  const pool = ImportPool.open(repo, opts.workers);
+  // Workers hold one file at a time, so many jobs may queue; on this thread each holds its data.
+  const limit = createLimit(pool === undefined ? FILE_CONCURRENCY : 8 * FILE_CONCURRENCY);
   const byInode = new Map<string, Promise<Checksum>>();
   const tasks: Promise<void>[] = [];
 
@@ -95,6 +100,17 @@ export async function importDirectory(repo: Repo, dir: string, opts: ImportOptio
       return (await writeContentBytes(repo, { ...meta, target }, new Uint8Array(0), stats)).checksum;
     }
     const header: ContentHeader = { ...meta, target: '' };
+    if (st.size <= SMALL_FILE && pool !== undefined) {
+      const r = await pool.submit({ path: p, header });
+      if (!r.ok) throw importError(r.error);
+      if (stats !== undefined) {
+        if (r.created) {
+          stats.objectsWritten++;
+          stats.bytesWritten += r.bytes;
+        } else stats.objectsReused++;
+      }
+      return r.checksum;
+    }
     if (st.size <= SMALL_FILE) {
       let data: Buffer;
       try {
@@ -158,6 +174,7 @@ export async function importDirectory(repo: Repo, dir: string, opts: ImportOptio
   }
   // Settle every started write before reporting the first failure, so none is left running.
   const results = await Promise.allSettled(tasks);
+  await pool?.close();
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (walkError !== undefined) throw walkError.err;
   if (failed !== undefined) throw failed.reason;

@@ -293,9 +293,18 @@ function withLengthPrefix(hdr: Uint8Array): Uint8Array {
  * object's name in every repo mode (§2.5).
  */
 export function encodeChecksumHeader(h: ContentHeader): Uint8Array {
+  // Most files of a tree share a handful of (uid, gid, mode) without xattrs: encode those once.
+  const key = h.xattrs.length === 0 && h.target === '' ? `${h.uid}:${h.gid}:${h.mode}` : undefined;
+  const hit = key === undefined ? undefined : checksumHeaderCache.get(key);
+  if (hit !== undefined) return hit;
   validateContentHeader(h, undefined);
-  return withLengthPrefix(encodeGVariant(FILE_HEADER_TYPE, [bswap32(h.uid), bswap32(h.gid), bswap32(h.mode), 0, h.target, xattrsToValue(h.xattrs)]));
+  const out = withLengthPrefix(encodeGVariant(FILE_HEADER_TYPE, [bswap32(h.uid), bswap32(h.gid), bswap32(h.mode), 0, h.target, xattrsToValue(h.xattrs)]));
+  if (key !== undefined && checksumHeaderCache.size < 4096) checksumHeaderCache.set(key, out);
+  return out;
 }
+
+/** Encoded headers of plain files, by uid:gid:mode; callers never mutate the returned bytes. */
+const checksumHeaderCache = new Map<string, Uint8Array>();
 
 /** The `.filez` header with its length prefix; `size` is the uncompressed length (0 for symlinks, §2.6). */
 export function encodeArchiveHeader(h: ContentHeader, size: number): Uint8Array {

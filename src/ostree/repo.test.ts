@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -11,7 +11,7 @@ import { writeMutableTree, writeCommitObject } from './commit-tree.js';
 import { parseKeyFile, formatKeyFile } from './keyfile.js';
 import { MutableTree } from './mutable-tree.js';
 import { loadContentObject, resolveRev } from './read.js';
-import { deleteRef, initRepo, listRefs, markCommitPartial, openRepo, readRef, validateRefName, writeRef, type RepoMode } from './repo.js';
+import { deleteRef, initRepo, listRefs, markCommitPartial, openRepo, readRef, removeStaleTmpFiles, validateRefName, writeRef, type RepoMode } from './repo.js';
 import { writeContentBytes, writeContentStream, newWriteStats } from './write-object.js';
 
 const dirs: string[] = [];
@@ -63,6 +63,22 @@ describe('init', () => {
     execFileSync('ostree', ['init', `--repo=${r}`, '--mode=archive']);
     execFileSync('bash', ['-c', `printf '[core]\\nrepo_version=1\\nmode=floppy\\n' > ${r}/config`]);
     expect((await rejectionOf(openRepo(r), FormatError)).message).toMatch(/config.*core\.mode: unknown mode "floppy"/);
+  });
+});
+
+describe('temp files', () => {
+  it('removes what dead jigtree processes left in tmp/, and nothing else', async () => {
+    const repo = await initRepo(path.join(tmp(), 'r'), { mode: 'archive' });
+    // pid 2^22+1 is above the kernel's pid_max default, so no process has it.
+    const dead = 4194305;
+    const t = path.join(repo.path, 'tmp');
+    mkdirSync(path.join(t, `jt-${dead}-0.abc`));
+    writeFileSync(path.join(t, `jt-${dead}-0.abc`, '1'), 'partial');
+    writeFileSync(path.join(t, `jt-file-${dead}-0.abc-2`), 'partial');
+    writeFileSync(path.join(t, `jt-file-${process.pid}-0.abc-3`), 'ours, live');
+    writeFileSync(path.join(t, 'ostree-tmp'), 'not ours');
+    expect(await removeStaleTmpFiles(repo)).toBe(2);
+    expect(readdirSync(t).sort()).toEqual(['cache', `jt-file-${process.pid}-0.abc-3`, 'ostree-tmp']);
   });
 });
 
@@ -118,7 +134,8 @@ describe('writing objects', () => {
       const err = await rejectionOf(writeContentStream(repo, file, 10, Readable.from([Buffer.from('short')]), 'f'), IntegrityError);
       expect(err.message).toMatch(/f: size: expected 10, got 5/);
       expect(readdirSync(path.join(repo.path, 'objects'))).toEqual([]);
-      expect(readdirSync(path.join(repo.path, 'tmp'))).toEqual(['cache']);
+      const files = readdirSync(path.join(repo.path, 'tmp'), { recursive: true, withFileTypes: true }).filter((e) => !e.isDirectory());
+      expect(files).toEqual([]);
     });
 
     it(`${mode}: stream and bytes give the same object; a second write is reused`, async () => {

@@ -3,8 +3,9 @@
  * (ostree-format.md §3). Object reading and writing live in read.ts and write-object.ts.
  */
 import { randomBytes } from 'node:crypto';
-import { constants as fsc } from 'node:fs';
-import { link, lstat, mkdir, open, readFile, readdir, rename, rmdir, unlink, writeFile } from 'node:fs/promises';
+import { threadId } from 'node:worker_threads';
+import { constants as fsc, mkdirSync } from 'node:fs';
+import { link, lstat, mkdir, open, readFile, readdir, rename, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { FormatError, NotFoundError, UsageError, fsError } from '../core/index.js';
 import { isChecksum, parseChecksum, type Checksum } from './checksum.js';
@@ -100,10 +101,33 @@ export async function openRepo(repoPath: string): Promise<Repo> {
   return { path: abs, mode, config, zlibLevel, fsync: core.get('fsync') !== 'false', collectionId: core.get('collection-id') };
 }
 
-/** A fresh temp file name inside the repo's tmp/ (same filesystem as objects/, so link() works). */
+const TMP_SALT = `${threadId}.${randomBytes(6).toString('hex')}`;
+let tmpCounter = 0;
+const tmpDirsMade = new Set<string>();
+
+/** A fresh temp file name in the repo's tmp/ (same filesystem as refs/ and objects/). */
 export function tmpPath(repo: Repo | string, tag = 'tmp'): string {
   const root = typeof repo === 'string' ? repo : repo.path;
-  return path.join(root, 'tmp', `jt-${tag}-${process.pid}-${randomBytes(6).toString('hex')}`);
+  // The pid lets removeStaleTmpFiles find leftovers; a per-thread random part drawn once and a
+  // counter make names unique across processes and threads without a getrandom call per file.
+  return path.join(root, 'tmp', `jt-${tag}-${process.pid}-${TMP_SALT}-${(tmpCounter++).toString(36)}`);
+}
+
+/**
+ * A fresh temp file name for an object, in this thread's own directory under tmp/: creating and
+ * unlinking files in one shared directory serializes parallel writers on its lock.
+ */
+export function objectTmpPath(repo: Repo): string {
+  const dir = path.join(repo.path, 'tmp', `jt-${process.pid}-${TMP_SALT}`);
+  if (!tmpDirsMade.has(dir)) {
+    try {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+    } catch (err) {
+      throw fsError(dir, err);
+    }
+    tmpDirsMade.add(dir);
+  }
+  return path.join(dir, (tmpCounter++).toString(36));
 }
 
 /** Writes a small file atomically: temp file in tmp/, then rename over the target. */
@@ -311,20 +335,31 @@ export async function listPartialCommits(repo: Repo): Promise<Checksum[]> {
 }
 
 /**
- * Removes temp files left in tmp/ by jigtree processes that no longer run (a kill -9 mid-write).
- * Files of live processes and anything not ours are left alone (ostree ages its own out after
- * core.tmp-expiry-secs).
+ * Removes the temp directories left in tmp/ by jigtree processes that no longer run (a kill -9
+ * mid-write). Those of live processes and anything not ours are left alone (ostree ages its own
+ * out after core.tmp-expiry-secs).
  */
 export async function removeStaleTmpFiles(repo: Repo): Promise<number> {
   const dir = path.join(repo.path, 'tmp');
   const names = await readdir(dir).catch(() => [] as string[]);
   let removed = 0;
   for (const n of names) {
-    const pid = Number(/^jt-[a-z]+-(\d+)-[0-9a-f]+$/.exec(n)?.[1] ?? NaN);
+    const pid = Number(/^jt-(?:[a-z]+-)?(\d+)-/.exec(n)?.[1] ?? NaN);
     if (!Number.isInteger(pid) || pid === process.pid || processAlive(pid)) continue;
-    if (await unlink(path.join(dir, n)).then(() => true, () => false)) removed++;
+    if (await rm(path.join(dir, n), { recursive: true, force: true }).then(() => true, () => false)) removed++;
   }
   return removed;
+}
+
+/** Removes this process's (now empty) temp directories once its writers are done. */
+export async function removeOwnTmpDirs(repo: Repo): Promise<void> {
+  const dir = path.join(repo.path, 'tmp');
+  const mine = `jt-${process.pid}-`;
+  for (const n of await readdir(dir).catch(() => [] as string[])) {
+    if (!n.startsWith(mine)) continue;
+    await rmdir(path.join(dir, n)).catch(() => undefined);
+    tmpDirsMade.delete(path.join(dir, n));
+  }
 }
 
 function processAlive(pid: number): boolean {

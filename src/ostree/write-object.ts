@@ -10,11 +10,11 @@ import path from 'node:path';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
-import { createDeflateRaw, deflateRaw, type ZlibOptions } from 'node:zlib';
+import { createDeflateRaw, deflateRaw, deflateRawSync, type ZlibOptions } from 'node:zlib';
 import { IntegrityError, fsError, writeXattr } from '../core/index.js';
 import type { Checksum } from './checksum.js';
 import { S_IFLNK, S_IFMT, encodeArchiveHeader, encodeBareUserMeta, encodeChecksumHeader, type ContentHeader, type MetadataObjectType, type ObjectType } from './objects.js';
-import { linkIntoPlace, objectPath, tmpPath, type Repo } from './repo.js';
+import { linkIntoPlace, objectPath, objectTmpPath, type Repo } from './repo.js';
 
 const deflateRawAsync = promisify(deflateRaw) as (buf: Uint8Array, opts: ZlibOptions) => Promise<Buffer>;
 
@@ -93,7 +93,7 @@ function linkIntoPlaceSync(tmp: string, target: string): boolean {
  * Any failure removes the temp file; the object's final name never holds partial data.
  */
 function writeObjectFileSync(repo: Repo, target: string, chunks: readonly Uint8Array[], mode: number, finish: ((fd: number, tmp: string) => void) | undefined): boolean {
-  const tmp = tmpPath(repo, 'obj');
+  const tmp = objectTmpPath(repo);
   let fd: number | undefined;
   try {
     fd = openSync(tmp, 'wx', mode);
@@ -185,7 +185,7 @@ function writeSymlinkObject(repo: Repo, header: ContentHeader, checksum: Checksu
     // bare-user stores a symlink as a regular file: target + NUL (§2.6).
     created = writeObjectFileSync(repo, target, [utf8.encode(`${header.target}\0`)], 0o644, bareFinisher(repo, header));
   } else {
-    const tmp = tmpPath(repo, 'obj');
+    const tmp = objectTmpPath(repo);
     try {
       symlinkSync(header.target, tmp);
       if (repo.mode === 'bare') {
@@ -207,9 +207,25 @@ function writeSymlinkObject(repo: Repo, header: ContentHeader, checksum: Checksu
   return { checksum, reused: !created };
 }
 
+/** Stores a regular file's in-memory data under `checksum`; `z` is its raw DEFLATE stream in archive repos. */
+function storeFileBytes(repo: Repo, header: ContentHeader, data: Uint8Array, checksum: Checksum, z: Uint8Array | undefined, stats: WriteStats | undefined): WrittenObject {
+  const target = objectPath(repo, 'file', checksum);
+  if (repo.mode === 'archive') {
+    const hdr = encodeArchiveHeader(header, data.length);
+    const body = z ?? deflateRawSync(data, { level: repo.zlibLevel });
+    const created = writeObjectFileSync(repo, target, [hdr, body], 0o644, undefined);
+    count(created, hdr.length + body.length, stats);
+    return { checksum, reused: !created };
+  }
+  const created = writeObjectFileSync(repo, target, [data], 0o600, bareFinisher(repo, header));
+  count(created, data.length, stats);
+  return { checksum, reused: !created };
+}
+
 /**
  * Writes a content object whose data is in memory (small files, symlinks). When `known` is given
- * (the caller already hashed the data) it is trusted as the checksum.
+ * (the caller already hashed the data) it is trusted as the checksum. Compression runs in the
+ * libuv thread pool, so several calls in flight use several cores.
  */
 export async function writeContentBytes(repo: Repo, header: ContentHeader, data: Uint8Array, stats?: WriteStats, known?: Checksum): Promise<WrittenObject> {
   const checksum = known ?? contentChecksum(header, data);
@@ -218,17 +234,19 @@ export async function writeContentBytes(repo: Repo, header: ContentHeader, data:
     return { checksum, reused: true };
   }
   if (isSymlink(header)) return writeSymlinkObject(repo, header, checksum, stats);
-  const target = objectPath(repo, 'file', checksum);
-  if (repo.mode === 'archive') {
-    const hdr = encodeArchiveHeader(header, data.length);
-    const z = await deflateRawAsync(data, { level: repo.zlibLevel });
-    const created = writeObjectFileSync(repo, target, [hdr, z], 0o644, undefined);
-    count(created, hdr.length + z.length, stats);
-    return { checksum, reused: !created };
+  const z = repo.mode === 'archive' ? await deflateRawAsync(data, { level: repo.zlibLevel }) : undefined;
+  return storeFileBytes(repo, header, data, checksum, z, stats);
+}
+
+/** writeContentBytes, entirely on the calling thread (for import workers, which are the parallelism). */
+export function writeContentBytesSync(repo: Repo, header: ContentHeader, data: Uint8Array, stats?: WriteStats): WrittenObject {
+  const checksum = contentChecksum(header, data);
+  if (objectExists(repo, 'file', checksum)) {
+    count(false, 0, stats);
+    return { checksum, reused: true };
   }
-  const created = writeObjectFileSync(repo, target, [data], 0o600, bareFinisher(repo, header));
-  count(created, data.length, stats);
-  return { checksum, reused: !created };
+  if (isSymlink(header)) return writeSymlinkObject(repo, header, checksum, stats);
+  return storeFileBytes(repo, header, data, checksum, undefined, stats);
 }
 
 /** bareFinisher for a file already closed (the streaming path). */
@@ -267,7 +285,7 @@ class HashTap extends Transform {
  * IntegrityError naming `what`; nothing is left under the object's name.
  */
 export async function writeContentStream(repo: Repo, header: ContentHeader, size: number, source: Readable, what: string, stats?: WriteStats): Promise<WrittenObject> {
-  const tmp = tmpPath(repo, 'file');
+  const tmp = objectTmpPath(repo);
   const tap = new HashTap(encodeChecksumHeader(header));
   try {
     const out = createWriteStream(tmp, { flags: 'wx', mode: repo.mode === 'archive' ? 0o644 : 0o600 });

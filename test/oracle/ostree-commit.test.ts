@@ -48,6 +48,8 @@ const VARIANTS: { name: string; opts: CommitOptions; env?: Record<string, string
   { name: 'metadata', opts: { branch: 'metadata', subject: 'with metadata', metadata: [['version', '1.0'], ['foo', 'bar']], timestamp: TS } },
   // No --timestamp: both tools take SOURCE_DATE_EPOCH (§4).
   { name: 'source-date-epoch', opts: { branch: 'sde', subject: 'from SOURCE_DATE_EPOCH' }, env: { SOURCE_DATE_EPOCH: '1700000000' } },
+  // jigtree without its import worker threads (every file on the main thread); ostree ignores it.
+  { name: 'no-workers', opts: { branch: 'no-workers', subject: 'single thread', timestamp: TS }, env: { JIGTREE_IMPORT_WORKERS: '0' } },
 ];
 /**
  * Three commits on one branch: each one's parent is the branch's previous value. The later two

@@ -23,6 +23,14 @@ Options:
       --json                     print {"commit", "ref", "parent", "stats"} as JSON
 `;
 
+/** JIGTREE_IMPORT_WORKERS=N: worker threads for small files (0 = none; default one per core). */
+function workersFromEnv(ctx: CliContext): { workers?: number } {
+  const raw = ctx.env['JIGTREE_IMPORT_WORKERS'];
+  if (raw === undefined || raw === '') return {};
+  const n = uintOption(raw, 'JIGTREE_IMPORT_WORKERS');
+  return n === undefined ? {} : { workers: Math.min(n, 64) };
+}
+
 /** `jigtree commit`. */
 export async function run(args: string[], ctx: CliContext): Promise<number> {
   const { values, positionals } = parseCommandArgs(
@@ -76,6 +84,7 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
     noXattrs: values['no-xattrs'],
     bindings: !values['no-bindings'],
     metadata,
+    ...workersFromEnv(ctx),
     timestamp: timestampFrom(values.timestamp, ctx),
     signal: ctx.signal,
   });
