@@ -52,7 +52,7 @@ export class ImportPool {
   private queue: ImportJob[] = [];
   private queued: Pending[] = [];
   private nextId = 0;
-  private failure: unknown;
+  private failure: Error | undefined;
 
   private constructor(repo: Repo, n: number) {
     this.slots = Array.from({ length: n }, () => {
