@@ -13,12 +13,11 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fsck } from '../../src/api/index.js';
-import { main } from '../../src/cli/main.js';
 import { encodeGVariant } from '../../src/gvariant/index.js';
 import { DIRTREE_TYPE, checksumToBytes, encodeCommit, encodeDirMeta, isChecksum, type Checksum, type Finding } from '../../src/ostree/index.js';
+import { runCliInProcess } from '../helpers/cli-inprocess.js';
 import { ok, ostreeCommit, ostreeInit, runOstree, type CliResult } from '../helpers/ostree-cli.js';
 import { makeSourceTree } from '../helpers/source-tree.js';
 
@@ -26,20 +25,7 @@ const TS = 1_600_000_000;
 const MODES = ['archive', 'bare-user'] as const;
 type Mode = (typeof MODES)[number];
 
-/** Runs the jigtree CLI in-process, capturing its output. */
-async function jig(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const sink = (into: Buffer[]): Writable =>
-    new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        into.push(Buffer.from(chunk));
-        cb();
-      },
-    });
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  const code = await main(args, { stdout: sink(out), stderr: sink(err), env: {}, signal: new AbortController().signal });
-  return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
-}
+const jig = runCliInProcess;
 
 const ostree = (...args: string[]): Promise<string> => ok(`ostree ${args.join(' ')}`, runOstree(args));
 

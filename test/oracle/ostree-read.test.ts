@@ -12,35 +12,20 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
 import { encodeGVariant, type GVariantValue } from '../../src/gvariant/index.js';
 import { DIRTREE_TYPE, checksumToBytes, encodeCommit, isChecksum, type Checksum } from '../../src/ostree/index.js';
 import { ok, ostreeCommit, ostreeInit, runOstree } from '../helpers/ostree-cli.js';
+import { runCliInProcess, type InProcessResult } from '../helpers/cli-inprocess.js';
 import { compareTrees, makeSourceTree } from '../helpers/source-tree.js';
 
 const TS = 1_600_000_000;
 const MODES = ['archive', 'bare-user'] as const;
 type Mode = (typeof MODES)[number];
 
-type Result = { code: number; stdout: string; stderr: string; out: Buffer };
+type Result = InProcessResult;
 
-/** Runs the jigtree CLI in-process, capturing its output. */
-async function jig(...args: string[]): Promise<Result> {
-  const sink = (into: Buffer[]): Writable =>
-    new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        into.push(Buffer.from(chunk));
-        cb();
-      },
-    });
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  const code = await main(args, { stdout: sink(out), stderr: sink(err), env: {}, signal: new AbortController().signal });
-  const o = Buffer.concat(out);
-  return { code, stdout: o.toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), out: o };
-}
+const jig = runCliInProcess;
 
 /** stdout of a real ostree command that must succeed. */
 const ostree = (...args: string[]): Promise<string> => ok(`ostree ${args.join(' ')}`, runOstree(args));
