@@ -3,89 +3,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FormatError } from '../core/index.js';
-import { decodeGVariant, encodeGVariant, isNormalForm, isVariant, parseType, variant, type GVariantType, type GVariantValue } from './index.js';
+import { BASIC_CODES, gvariantTypeArb, gvariantValueArb, hexed, type GVariantValueOptions } from '../../test/helpers/gvariant-arbitrary.js';
+import { decodeGVariant, encodeGVariant, isNormalForm, parseType, variant, type GVariantType, type GVariantValue } from './index.js';
 
-const BASIC = ['b', 'y', 'n', 'q', 'i', 'u', 'h', 'x', 't', 'd', 's', 'o', 'g'];
 /** Types the random trees might rarely reach on their own: fixed tuples, unit, OSTree's. */
 const NOTABLE = ['()', '(yt)', '(ty)', '(yqy)', 'a()', 'a(yt)', 'a{yt}', 'm()', 'm(ts)', 'mt', 'ms', 'av', 'aay', 'a{sv}', '(a{sv}aya(say)sstayay)', '(a(say)a(sayay))', '(uuua(ayay))', '(tuuuusa(ayay))', '(a(s(taya{sv}))a{sv})'];
 
-/** Random complete type strings, depth-limited: arrays, maybes (never `mm`), dict entries in arrays, tuples incl. `()`. */
-const typeArb: fc.Arbitrary<string> = fc.letrec<{ type: string }>((tie) => ({
-  type: fc.oneof(
-    { maxDepth: 4, depthIdentifier: 'gvtype' },
-    fc.constantFrom(...BASIC, 'v'),
-    fc.constantFrom(...NOTABLE),
-    tie('type').map((t) => `a${t}`),
-    tie('type').map((t) => (t.startsWith('m') ? t : `m${t}`)),
-    fc.tuple(fc.constantFrom(...BASIC), tie('type')).map(([k, v]) => `a{${k}${v}}`),
-    fc.array(tie('type'), { maxLength: 4, depthIdentifier: 'gvtype' }).map((ms) => `(${ms.join('')})`),
-  ),
-})).type;
-
-const noNul = (s: string): string => s.replace(/\0/g, '');
-const stringArb = fc.oneof(
-  { arbitrary: fc.string({ unit: 'binary', maxLength: 8 }), weight: 4 },
-  { arbitrary: fc.constantFrom('', '\uFEFF', 'é', '😀', 'ostree.ref-binding'), weight: 1 },
-  // long enough to push containers past 255 bytes (2-byte framing offsets, §1.3)
-  { arbitrary: fc.string({ minLength: 120, maxLength: 300 }), weight: 1 },
-).map(noNul);
-const objectPathArb = fc.array(fc.stringMatching(/^[A-Za-z0-9_]{1,5}$/), { maxLength: 3 }).map((s) => `/${s.join('/')}`);
-const signatureArb = fc.array(typeArb.filter((t) => !t.includes('m')), { maxLength: 3 }).map((ts) => ts.join(''));
-
-const arbCache = new Map<string, fc.Arbitrary<GVariantValue>>();
-/** A random value of type t; variants nest at most `vdepth` < 3 levels. */
-function valueArb(t: GVariantType, vdepth = 0): fc.Arbitrary<GVariantValue> {
-  const key = `${vdepth}:${t.sig}`;
-  let a = arbCache.get(key);
-  if (a === undefined) {
-    a = makeValueArb(t, vdepth);
-    arbCache.set(key, a);
-  }
-  return a;
-}
-function makeValueArb(t: GVariantType, vdepth: number): fc.Arbitrary<GVariantValue> {
-  switch (t.kind) {
-    case 'basic':
-      switch (t.code) {
-        case 'b': return fc.boolean();
-        case 'y': return fc.integer({ min: 0, max: 0xff });
-        case 'n': return fc.integer({ min: -0x8000, max: 0x7fff });
-        case 'q': return fc.integer({ min: 0, max: 0xffff });
-        case 'i':
-        case 'h': return fc.integer({ min: -0x80000000, max: 0x7fffffff });
-        case 'u': return fc.integer({ min: 0, max: 0xffffffff });
-        case 'x': return fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n });
-        case 't': return fc.bigInt({ min: 0n, max: (1n << 64n) - 1n });
-        case 'd': return fc.double();
-        case 's': return stringArb;
-        case 'o': return objectPathArb;
-        case 'g': return signatureArb;
-      }
-      break;
-    case 'variant': {
-      const inner = vdepth >= 2 ? fc.constantFrom(...BASIC) : typeArb;
-      return inner.chain((sig) => valueArb(parseType(sig), vdepth + 1).map((v) => variant(sig, v)));
-    }
-    case 'array':
-      if (t.element.sig === 'y') return fc.uint8Array({ maxLength: 40 });
-      return fc.array(valueArb(t.element, vdepth), { maxLength: 4 });
-    case 'maybe':
-      return fc.option(valueArb(t.element, vdepth), { nil: null, freq: 3 });
-    case 'tuple':
-      return fc.tuple(...t.members.map((m) => valueArb(m, vdepth))).map((v): GVariantValue => v);
-    case 'dict-entry':
-      return fc.tuple(valueArb(t.key, vdepth), valueArb(t.value, vdepth)).map((v): GVariantValue => v);
-  }
-  throw new Error('unreachable');
-}
-
-/** v with every Uint8Array replaced by its hex string, for fast comparison of big values. */
-function hexed(v: GVariantValue): unknown {
-  if (v instanceof Uint8Array) return Buffer.from(v).toString('hex');
-  if (Array.isArray(v)) return (v as readonly GVariantValue[]).map(hexed);
-  if (isVariant(v)) return { type: v.type, value: hexed(v.value) };
-  return v;
-}
+const typeArb = gvariantTypeArb({ maxDepth: 4, extra: NOTABLE });
+/** One options object, so the value arbitraries are cached per signature across draws. */
+const VALUES: GVariantValueOptions = { variantTypes: typeArb };
+const valueArb = (t: GVariantType): fc.Arbitrary<GVariantValue> => gvariantValueArb(t, VALUES);
 
 /** A random (type string, value of that type) pair. */
 const typedValueArb = typeArb.chain((sig) => valueArb(parseType(sig)).map((v): [string, GVariantValue] => [sig, v]));
@@ -144,7 +71,7 @@ describe('random types and values', () => {
       if (t.kind === 'dict-entry') [t.key, t.value].forEach(visit);
     };
     for (const s of sigs) visit(parseType(s));
-    expect([...seen].sort()).toEqual([...BASIC, 'array', 'dict-entry', 'fixed-tuple', 'maybe', 'tuple', 'unit', 'variant'].sort());
+    expect([...seen].sort()).toEqual([...BASIC_CODES, 'array', 'dict-entry', 'fixed-tuple', 'maybe', 'tuple', 'unit', 'variant'].sort());
   });
 
   it('decode(encode(v)) equals v; encode is deterministic; the bytes are normal form', () => {

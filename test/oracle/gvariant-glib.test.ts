@@ -11,14 +11,14 @@ import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FormatError } from '../../src/core/index.js';
-import { decodeGVariant, encodeGVariant, isNormalForm, isVariant, parseType, variant, type GVariantType, type GVariantValue } from '../../src/gvariant/index.js';
+import { decodeGVariant, encodeGVariant, isNormalForm, parseType, variant, type GVariantType, type GVariantValue } from '../../src/gvariant/index.js';
+import { BASIC_CODES, gvariantTypeArb, gvariantValueArb, hexed, type GVariantValueOptions } from '../helpers/gvariant-arbitrary.js';
 
 const SEED = 20260314;
 const PYTHON = '/usr/bin/python3'; // the pyenv python3 on PATH has no gi
 
 // --- seeded cases ------------------------------------------------------------------------------
 
-const BASIC = ['b', 'y', 'n', 'q', 'i', 'u', 'h', 'x', 't', 'd', 's', 'o', 'g'];
 /** Variant contents for the a{sv} metadata dicts: the kinds ostree and users put there. */
 const VARIANT_KINDS = ['s', 'as', 'b', 't', 'u', 'x', 'i', 'n', 'q', 'y', 'h', 'd', 'o', 'g', 'ay', 'aay', 'a{sv}', '(ss)', 'v', 'mt', 'ms', '(yt)', '()'];
 /** Signature groups and how many values of each to draw. */
@@ -35,61 +35,10 @@ const GROUPS: [sig: string, count: number][] = [
 ];
 const RANDOM_TYPES = 131;
 
-const randomType: fc.Arbitrary<string> = fc.letrec<{ t: string }>((tie) => ({
-  t: fc.oneof(
-    { maxDepth: 3, depthIdentifier: 'glibtype' },
-    fc.constantFrom(...BASIC, 'v'),
-    tie('t').map((t) => `a${t}`),
-    tie('t').map((t) => (t.startsWith('m') ? t : `m${t}`)),
-    fc.tuple(fc.constantFrom(...BASIC), tie('t')).map(([k, v]) => `a{${k}${v}}`),
-    fc.array(tie('t'), { maxLength: 4, depthIdentifier: 'glibtype' }).map((m) => `(${m.join('')})`),
-  ),
-})).t;
-
-const text = fc
-  .oneof(
-    { arbitrary: fc.string({ unit: 'binary', maxLength: 10 }), weight: 5 },
-    { arbitrary: fc.constantFrom('', 'main', 'ostree.ref-binding', 'é', '😀', '\uFEFFbom'), weight: 2 },
-    { arbitrary: fc.string({ minLength: 100, maxLength: 280 }), weight: 1 }, // 2-byte framing
-  )
-  .map((s) => s.replace(/\0/g, ''));
-
-/** A value of type t; `nest` bounds how deep variants go. */
-function valueOf(t: GVariantType, nest = 0): fc.Arbitrary<GVariantValue> {
-  switch (t.kind) {
-    case 'basic':
-      switch (t.code) {
-        case 'b': return fc.boolean();
-        case 'y': return fc.integer({ min: 0, max: 0xff });
-        case 'n': return fc.integer({ min: -0x8000, max: 0x7fff });
-        case 'q': return fc.integer({ min: 0, max: 0xffff });
-        case 'i':
-        case 'h': return fc.integer({ min: -0x80000000, max: 0x7fffffff });
-        case 'u': return fc.integer({ min: 0, max: 0xffffffff });
-        case 'x': return fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n });
-        case 't': return fc.bigInt({ min: 0n, max: (1n << 64n) - 1n });
-        case 'd': return fc.double();
-        case 's': return text;
-        case 'o': return fc.array(fc.stringMatching(/^[A-Za-z0-9_]{1,6}$/), { maxLength: 3 }).map((s) => `/${s.join('/')}`);
-        case 'g': return fc.array(randomType.filter((s) => !s.includes('m')), { maxLength: 3 }).map((s) => s.join(''));
-      }
-      break;
-    case 'variant': {
-      const inner = nest >= 2 ? fc.constantFrom(...BASIC) : fc.oneof(fc.constantFrom(...VARIANT_KINDS), randomType);
-      return inner.chain((sig) => valueOf(parseType(sig), nest + 1).map((v) => variant(sig, v)));
-    }
-    case 'array':
-      if (t.element.sig === 'y') return fc.oneof(fc.uint8Array({ maxLength: 40 }), fc.constant(new Uint8Array(32).fill(0xab)));
-      return fc.array(valueOf(t.element, nest), { maxLength: 5 });
-    case 'maybe':
-      return fc.option(valueOf(t.element, nest), { nil: null, freq: 3 });
-    case 'tuple':
-      return fc.tuple(...t.members.map((m) => valueOf(m, nest))).map((v): GVariantValue => v);
-    case 'dict-entry':
-      return fc.tuple(valueOf(t.key, nest), valueOf(t.value, nest)).map((v): GVariantValue => v);
-  }
-  throw new Error('unreachable');
-}
+const randomType = gvariantTypeArb({ maxDepth: 3 });
+/** Variants hold the metadata kinds or random types; `ay` is sometimes checksum-sized. One object: cached arbitraries. */
+const VALUES: GVariantValueOptions = { variantTypes: fc.oneof(fc.constantFrom(...VARIANT_KINDS), randomType), checksumSizedBytes: true };
+const valueOf = (t: GVariantType): fc.Arbitrary<GVariantValue> => gvariantValueArb(t, VALUES);
 
 interface Case { sig: string; value: GVariantValue }
 
@@ -235,14 +184,6 @@ function damage(bytes: Uint8Array, rnd: () => number): Uint8Array {
   }
 }
 
-/** v with Uint8Arrays as hex: vitest compares typed arrays element by element, slowly. */
-function hexed(v: GVariantValue): unknown {
-  if (v instanceof Uint8Array) return hex(v);
-  if (Array.isArray(v)) return (v as readonly GVariantValue[]).map(hexed);
-  if (isVariant(v)) return { type: v.type, value: hexed(v.value) };
-  return v;
-}
-
 /**
  * Where we knowingly are stricter than GLib's normal-form check: a NaN payload and the types we
  * do not support (decode.ts, type.ts say why), and a 0-byte variable-size tuple. For size 0 GLib
@@ -290,7 +231,7 @@ describe('GVariant agrees with GLib (python3-gi)', () => {
       if (t.kind === 'dict-entry') [t.key, t.value].forEach((m, i) => { visit(m, (v as GVariantValue[])[i] ?? null); });
     };
     cases.forEach((c) => { visit(parseType(c.sig), c.value); });
-    expect([...seen].sort()).toEqual([...BASIC, 'array', 'dict-entry', 'fixed-tuple', 'just', 'maybe', 'nothing', 'tuple', 'unit', 'variant'].sort());
+    expect([...seen].sort()).toEqual([...BASIC_CODES, 'array', 'dict-entry', 'fixed-tuple', 'just', 'maybe', 'nothing', 'tuple', 'unit', 'variant'].sort());
     for (const [sig] of GROUPS) expect(cases.some((c) => c.sig === sig), sig).toBe(true);
     // framing offsets of every width occur (§1.3): the widest container decides
     const sizes = ours.map((b) => b.length);
