@@ -42,15 +42,17 @@ import { hasObject, listPartialCommits, listRefs, objectPath, type Repo } from '
  *   compression, unreadable header);
  * - `invalid`: its bytes hash to its name but are not a valid object of its type (not normal
  *   form, bytes of another object type, unsorted or duplicate dirtree entries, bad modes);
- * - `dangling-ref`: a ref points at a commit that is not in the repository.
+ * - `dangling-ref`: a ref points at a commit that is not in the repository;
+ * - `bad-ref`: a ref file does not hold a commit checksum (no checksum in the finding).
  */
-export type FindingKind = 'missing' | 'corrupt' | 'invalid' | 'dangling-ref';
+export type FindingKind = 'missing' | 'corrupt' | 'invalid' | 'dangling-ref' | 'bad-ref';
 
 /** One problem found by fsck (architecture.md glossary: reported, not thrown). */
 export interface Finding {
   readonly kind: FindingKind;
   readonly type: ObjectType;
-  readonly checksum: Checksum;
+  /** The object's checksum; absent only for `bad-ref`. */
+  readonly checksum?: Checksum;
   /** The first path (in ostree's walk order, first commit in checksum order) where it was reached. */
   readonly path?: string;
   readonly message: string;
@@ -395,7 +397,7 @@ class Checker {
   }
 }
 
-const KIND_ORDER: Record<FindingKind, number> = { 'dangling-ref': 0, missing: 1, corrupt: 2, invalid: 3 };
+const KIND_ORDER: Record<FindingKind, number> = { 'bad-ref': 0, 'dangling-ref': 1, missing: 2, corrupt: 3, invalid: 4 };
 const TYPE_ORDER: Record<ObjectType, number> = { commit: 0, commitmeta: 1, dirtree: 2, dirmeta: 3, file: 4, 'tombstone-commit': 5 };
 
 /**
@@ -404,11 +406,14 @@ const TYPE_ORDER: Record<ObjectType, number> = { commit: 0, commitmeta: 1, dirtr
  * cancelled); everything wrong with objects and refs is a Finding.
  */
 export async function fsck(repo: Repo, opts: FsckOptions = {}): Promise<FsckReport> {
-  const refs = await listRefs(repo, { remotes: true });
+  const findings: Finding[] = [];
+  const refs = await listRefs(repo, {
+    remotes: true,
+    onBadRef: (name, file, problem) => findings.push({ kind: 'bad-ref', type: 'commit', message: `ref ${name} (${file}): ${problem}`, commits: [], refs: [name] }),
+  });
   const refsByCommit = new Map<Checksum, string[]>();
   for (const r of refs) refsByCommit.set(r.commit, [...(refsByCommit.get(r.commit) ?? []), r.name]);
 
-  const findings: Finding[] = [];
   let commits: Checksum[];
   if (opts.commits !== undefined) {
     commits = [...new Set(opts.commits)];
@@ -458,6 +463,6 @@ export async function fsck(repo: Repo, opts: FsckOptions = {}): Promise<FsckRepo
       ...(names === undefined ? {} : { refs: names }),
     });
   }
-  findings.sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || TYPE_ORDER[a.type] - TYPE_ORDER[b.type] || (a.checksum < b.checksum ? -1 : a.checksum > b.checksum ? 1 : 0));
+  findings.sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || TYPE_ORDER[a.type] - TYPE_ORDER[b.type] || ((a.checksum ?? a.message) < (b.checksum ?? b.message) ? -1 : (a.checksum ?? a.message) > (b.checksum ?? b.message) ? 1 : 0));
   return { findings, checked: { commits: walked, objects: checker.objects.size + checker.metaObjects }, partial };
 }

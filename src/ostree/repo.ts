@@ -251,7 +251,10 @@ export interface RefEntry {
   readonly commit: Checksum;
 }
 
-async function walkRefs(dir: string, prefix: string, out: RefEntry[]): Promise<void> {
+/** Called for a ref file that does not hold a checksum, instead of throwing. */
+export type BadRefHandler = (name: string, file: string, problem: string) => void;
+
+async function walkRefs(dir: string, prefix: string, out: RefEntry[], onBad: BadRefHandler | undefined): Promise<void> {
   let names: string[];
   try {
     names = await readdir(dir);
@@ -262,21 +265,25 @@ async function walkRefs(dir: string, prefix: string, out: RefEntry[]): Promise<v
   for (const n of names) {
     const p = path.join(dir, n);
     const st = await lstat(p);
-    if (st.isDirectory()) await walkRefs(p, `${prefix}${n}/`, out);
+    if (st.isDirectory()) await walkRefs(p, `${prefix}${n}/`, out, onBad);
     else if (st.isFile()) {
       const text = (await readFile(p, 'utf8')).trimEnd();
-      out.push({ name: `${prefix}${n}`, commit: parseChecksum(text, `ref file ${p}`) });
+      if (onBad !== undefined && !isChecksum(text)) onBad(`${prefix}${n}`, p, `expected 64 lowercase hex characters, got ${JSON.stringify(text.slice(0, 80))}`);
+      else out.push({ name: `${prefix}${n}`, commit: parseChecksum(text, `ref file ${p}`) });
     }
   }
 }
 
-/** Every local ref (refs/heads), and with `remotes` also `remote:ref` entries, sorted by name. */
-export async function listRefs(repo: Repo, opts: { remotes?: boolean } = {}): Promise<RefEntry[]> {
+/**
+ * Every local ref (refs/heads), and with `remotes` also `remote:ref` entries, sorted by name.
+ * A ref file without a checksum is a FormatError, or goes to `onBadRef` when given (fsck).
+ */
+export async function listRefs(repo: Repo, opts: { remotes?: boolean; onBadRef?: BadRefHandler } = {}): Promise<RefEntry[]> {
   const out: RefEntry[] = [];
-  await walkRefs(path.join(repo.path, 'refs', 'heads'), '', out);
+  await walkRefs(path.join(repo.path, 'refs', 'heads'), '', out, opts.onBadRef);
   if (opts.remotes === true) {
     const rdir = path.join(repo.path, 'refs', 'remotes');
-    for (const r of await readdir(rdir).catch(() => [] as string[])) await walkRefs(path.join(rdir, r), `${r}:`, out);
+    for (const r of await readdir(rdir).catch(() => [] as string[])) await walkRefs(path.join(rdir, r), `${r}:`, out, opts.onBadRef);
   }
   return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

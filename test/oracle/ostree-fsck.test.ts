@@ -131,7 +131,7 @@ function orphanCommit(repo: string, rootTree: Checksum, rootMeta: Checksum, subj
   return plant(repo, 'commit', encodeCommit({ metadata: [], parent: null, subject, body: '', timestamp: TS, rootTree, rootMeta }));
 }
 
-const essentials = (f: Finding): Partial<Finding> => ({ kind: f.kind, type: f.type, checksum: f.checksum, commits: f.commits, ...(f.refs === undefined ? {} : { refs: f.refs }) });
+const essentials = (f: Finding): Partial<Finding> => ({ kind: f.kind, type: f.type, ...(f.checksum === undefined ? {} : { checksum: f.checksum }), commits: f.commits, ...(f.refs === undefined ? {} : { refs: f.refs }) });
 const sorted = (...c: Checksum[]): Checksum[] => [...c].sort();
 
 function expectOstreeFails(r: CliResult, what: string): void {
@@ -220,6 +220,19 @@ describe.each(MODES)('fsck of a %s repo made by ostree', (mode) => {
     const report = await fsck({ repo });
     expect(report.findings.map(essentials)).toEqual([{ kind: 'dangling-ref', type: 'commit', checksum: missing, commits: [], refs: ['stale/branch'] }]);
     expectOstreeFails(await runOstree(['fsck', `--repo=${repo}`]), 'dangling ref');
+  });
+
+  it('a ref file without a checksum is a bad-ref finding (the rest is still checked); ostree fsck fails', async () => {
+    const repo = copyRepo(mode);
+    await fs.writeFile(path.join(repo, 'refs/heads/garbage'), 'not a checksum\n');
+    const report = await fsck({ repo });
+    expect(report.findings.map(essentials)).toEqual([{ kind: 'bad-ref', type: 'commit', commits: [], refs: ['garbage'] }]);
+    expect(report.findings[0]?.message).toMatch(/ref garbage .*refs\/heads\/garbage.*expected 64 lowercase hex characters, got "not a checksum"/);
+    expect(report.checked.commits).toBeGreaterThan(0);
+    const cli = await jig('fsck', '--repo', repo);
+    expect(cli.code).toBe(3);
+    expect(cli.stdout).toMatch(/^bad-ref: ref garbage/m);
+    expectOstreeFails(await runOstree(['fsck', `--repo=${repo}`]), 'garbage ref');
   });
 
   it('a partial commit is skipped and listed, as ostree does', async () => {

@@ -18,6 +18,7 @@ function line(f: Finding): string {
   const where = f.path === undefined ? '' : ` ${f.path}`;
   const commits = f.commits.length === 0 ? '' : ` (commits: ${f.commits.join(', ')})`;
   const refs = f.refs === undefined || f.refs.length === 0 ? '' : ` (refs: ${f.refs.join(', ')})`;
+  if (f.checksum === undefined) return `${f.kind}: ${f.message}\n`;
   return `${f.kind} ${f.type} ${f.checksum}${where}: ${f.message}${commits}${refs}\n`;
 }
 
