@@ -65,7 +65,7 @@ export class UsageError extends JigtreeError {
 /** Formats whose parsers report FormatError. */
 export type FormatName =
   | 'rpm' | 'rpm-header' | 'cpio' | 'deb' | 'ar' | 'tar' | 'deb822' | 'gzip' | 'xz' | 'zstd' | 'bzip2'
-  | 'rpm-version' | 'rpm-nevra' | 'deb-version' | 'gvariant' | 'ostree';
+  | 'rpm-version' | 'rpm-nevra' | 'deb-version' | 'gvariant' | 'ostree' | 'xml';
 
 /**
  * Input that does not follow its format. `file` and `offset` (byte offset in the named stream,
