@@ -2,4 +2,6 @@
 export { parseRepomd } from './rpm-md/repomd.js';
 export { parsePrimary } from './rpm-md/primary.js';
 export { parseFilelists } from './rpm-md/filelists.js';
-export type { Digest, DigestAlgo, FilelistsEntry, PackageRecord, Repomd, RepomdData, RpmDepEntry, RpmPackageRecord } from './types.js';
+export { parseRelease } from './apt/release.js';
+export { parsePackages } from './apt/packages.js';
+export type { DebMultiArch, DebPackageRecord, Digest, DigestAlgo, FilelistsEntry, PackageRecord, Release, ReleaseFile, Repomd, RepomdData, RpmDepEntry, RpmPackageRecord } from './types.js';

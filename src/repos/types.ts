@@ -1,5 +1,6 @@
-// Records the repository readers hand to the solver (architecture.md §3 "PackageRecord").
-// Only the rpm-md half exists so far; the apt half joins this union as `kind: 'deb'`.
+// Records the repository readers hand to the solver (architecture.md §3 "PackageRecord"):
+// `kind: 'rpm'` from rpm-md's primary.xml, `kind: 'deb'` from apt's Packages.
+import type { DebRelation, DebRelationExpr } from '../pkg/index.js';
 
 /** Digest algorithms rpm-md writes in `<checksum type>` (depsolve.md §4.1; `sha` is read as sha1). */
 export type DigestAlgo = 'sha256' | 'sha1' | 'sha512' | 'sha384' | 'sha224' | 'md5';
@@ -52,8 +53,54 @@ export type RpmPackageRecord = {
   files: string[];
 };
 
+/** `Multi-Arch` values (depsolve.md §3.5); an absent field means `no`. */
+export type DebMultiArch = 'same' | 'foreign' | 'allowed' | 'no';
+
+/**
+ * A binary package as one paragraph of apt's `Packages` describes it (depsolve.md §4.7).
+ * Relationship fields keep apt's/dpkg's syntax tree (§3.2); the fields that take no
+ * alternatives (Conflicts, Breaks, Provides, Replaces) are flat lists.
+ */
+export type DebPackageRecord = {
+  kind: 'deb';
+  name: string;
+  /** The `Version` field as written (`[epoch:]upstream[-revision]`), checked with parseDebianVersion. */
+  version: string;
+  /** `Architecture`: a Debian arch (`amd64`) or `all`. */
+  arch: string;
+  multiArch?: DebMultiArch;
+  /** `Essential: yes` (§3.6); false when absent. */
+  essential: boolean;
+  /** `Protected: yes`; present only when the field is. */
+  protected?: boolean;
+  /** `Priority` as written (`required`, `important`, `standard`, `optional`, `extra`). */
+  priority?: string;
+  /** `Source`; absent when the source package has the binary's name and version (§4.7). */
+  source?: { name: string; version?: string };
+  repoId: string;
+  /** `Filename`: the .deb's path relative to the archive root (`pool/main/...`). */
+  location: string;
+  /** `Size`: bytes of the .deb file. */
+  size: number;
+  /** `SHA256` of the .deb file (required: apt verifies packages with it). */
+  digest: { algo: 'sha256'; hex: string };
+  /** `MD5sum`, lowercase hex, when given (legacy; not used for verification). */
+  md5?: string;
+  /** `Installed-Size` in KiB as dpkg writes it (not bytes, unlike rpm's); 0 when absent. */
+  installedSize: number;
+  depends: DebRelationExpr[];
+  preDepends: DebRelationExpr[];
+  recommends: DebRelationExpr[];
+  suggests: DebRelationExpr[];
+  enhances: DebRelationExpr[];
+  conflicts: DebRelation[];
+  breaks: DebRelation[];
+  provides: DebRelation[];
+  replaces: DebRelation[];
+};
+
 /** A package of any repository kind; the solver's pool holds these. */
-export type PackageRecord = RpmPackageRecord;
+export type PackageRecord = RpmPackageRecord | DebPackageRecord;
 
 /** One `<data>` entry of repomd.xml (depsolve.md §4.1). */
 export type RepomdData = {
@@ -75,3 +122,32 @@ export type Repomd = { revision?: string; data: Map<string, RepomdData> };
 
 /** One `<package>` of filelists.xml: every path of one package (depsolve.md §4.3). */
 export type FilelistsEntry = { pkgid: string; name: string; arch: string; files: string[] };
+
+/** One file a Release lists: its size and the digests given for it (lowercase hex). */
+export type ReleaseFile = { size: number; sha256?: string; sha512?: string; md5?: string };
+
+/**
+ * A parsed Release / InRelease (depsolve.md §4.6). Times are seconds since the Unix epoch.
+ * `signedText` is set only when the input was an OpenPGP cleartext-signed message (InRelease):
+ * the cleartext with the framing removed and dash-escapes undone; verifying it is not the
+ * parser's job.
+ */
+export type Release = {
+  origin?: string;
+  label?: string;
+  suite?: string;
+  codename?: string;
+  version?: string;
+  date?: number;
+  validUntil?: number;
+  architectures: string[];
+  components: string[];
+  acquireByHash: boolean;
+  notAutomatic: boolean;
+  butAutomaticUpgrades: boolean;
+  /** `No-Support-for-Architecture-all` as written (`Packages`: arch:all packages are in each binary-ARCH index). */
+  noSupportForArchitectureAll?: string;
+  /** Index files by path relative to `dists/<suite>/`. */
+  files: Map<string, ReleaseFile>;
+  signedText?: string;
+};

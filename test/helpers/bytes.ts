@@ -12,3 +12,19 @@ export async function collect(it: AsyncIterable<Uint8Array>): Promise<Buffer> {
   for await (const c of it) parts.push(c);
   return Buffer.concat(parts);
 }
+
+/** Yields the given parts one by one, each on a later microtask, as a stream would. */
+export async function* streamOf<T extends Uint8Array | string>(parts: readonly T[]): AsyncGenerator<T> {
+  for (const p of parts) {
+    await Promise.resolve();
+    yield p;
+  }
+}
+
+/** The UTF-8 bytes of `s` cut into `size`-byte pieces (multi-byte characters may be split: on purpose). */
+export function splitUtf8(s: string, size: number): Uint8Array[] {
+  const b = new TextEncoder().encode(s);
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < b.length; i += size) out.push(b.subarray(i, i + size));
+  return out;
+}

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FormatError } from '../../core/index.js';
 import { rejectionOf } from '../../../test/helpers/errors.js';
 import { parseFilelists, type FilelistsEntry } from '../index.js';
+import { streamOf } from '../../../test/helpers/bytes.js';
 
 const ID = 'AB'.repeat(32);
 const XML = `<?xml version="1.0" encoding="UTF-8"?>
@@ -23,16 +24,9 @@ const EXPECTED: FilelistsEntry[] = [
   { pkgid: 'cd'.repeat(32), name: 'empty', arch: 'noarch', files: [] },
 ];
 
-async function* bytesIn(parts: Uint8Array[]): AsyncGenerator<Uint8Array> {
-  for (const p of parts) {
-    await Promise.resolve();
-    yield p;
-  }
-}
-
 async function parse(parts: Uint8Array[]): Promise<FilelistsEntry[]> {
   const out: FilelistsEntry[] = [];
-  for await (const e of parseFilelists(bytesIn(parts), { file: 'filelists.xml' })) out.push(e);
+  for await (const e of parseFilelists(streamOf(parts), { file: 'filelists.xml' })) out.push(e);
   return out;
 }
 

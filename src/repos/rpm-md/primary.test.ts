@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { FormatError } from '../../core/index.js';
 import { rejectionOf } from '../../../test/helpers/errors.js';
 import { parsePrimary, type RpmPackageRecord } from '../index.js';
+import { streamOf, splitUtf8 } from '../../../test/helpers/bytes.js';
 
 const SHA = 'ab'.repeat(32);
 
@@ -36,24 +37,10 @@ ${pkgs.join('\n')}
 `;
 }
 
-async function* bytesIn(parts: Uint8Array[]): AsyncGenerator<Uint8Array> {
-  for (const p of parts) {
-    await Promise.resolve();
-    yield p;
-  }
-}
-
-function split(s: string, size: number): Uint8Array[] {
-  const b = new TextEncoder().encode(s);
-  const out: Uint8Array[] = [];
-  for (let i = 0; i < b.length; i += size) out.push(b.subarray(i, i + size));
-  return out;
-}
-
 async function parse(xml: string | Uint8Array[], file?: string): Promise<RpmPackageRecord[]> {
   const out: RpmPackageRecord[] = [];
-  const parts = typeof xml === 'string' ? split(xml, 1 << 16) : xml;
-  for await (const r of parsePrimary(bytesIn(parts), file === undefined ? { repoId: 'r' } : { repoId: 'r', file })) out.push(r);
+  const parts = typeof xml === 'string' ? splitUtf8(xml, 1 << 16) : xml;
+  for await (const r of parsePrimary(streamOf(parts), file === undefined ? { repoId: 'r' } : { repoId: 'r', file })) out.push(r);
   return out;
 }
 
@@ -147,7 +134,7 @@ describe('parsePrimary', () => {
     for (let i = 0; i <= bytes.length; i++) {
       expect(await parse([bytes.subarray(0, i), bytes.subarray(i)])).toEqual([FULL]);
     }
-    expect(await parse(split(xml, 1))).toEqual([FULL]);
+    expect(await parse(splitUtf8(xml, 1))).toEqual([FULL]);
   });
 
   it('gives the same records for random chunkings (string and byte chunks)', async () => {
