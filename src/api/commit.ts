@@ -5,7 +5,6 @@ import {
   importDirectory,
   newWriteStats,
   openRepo,
-  parseChecksum,
   readRef,
   removeOwnTmpDirs,
   removeStaleTmpFiles,
@@ -69,7 +68,7 @@ export async function commit(opts: CommitOptions): Promise<CommitResult> {
   }
   let parent: Checksum | null;
   if (opts.parent === 'none') parent = null;
-  else if (opts.parent !== undefined) parent = /^[0-9a-f]{64}$/.test(opts.parent) ? parseChecksum(opts.parent, 'parent') : await resolveRev(repo, opts.parent);
+  else if (opts.parent !== undefined) parent = await resolveRev(repo, opts.parent);
   else parent = opts.branch === undefined ? null : ((await readRef(repo, opts.branch)) ?? null);
 
   try {

@@ -141,7 +141,7 @@ export const DIRMETA_TYPE = '(uuua(ayay))';
 /** Serializes a directory's metadata (its object name is the SHA-256 of these bytes). */
 export function encodeDirMeta(meta: FileMeta): Uint8Array {
   if ((meta.mode & S_IFMT) !== S_IFDIR) throw new FormatError('ostree', `dirmeta: mode 0${meta.mode.toString(8)} is not a directory`);
-  return encodeGVariant(DIRMETA_TYPE, [bswap32(meta.uid), bswap32(meta.gid), bswap32(meta.mode), xattrsToValue(meta.xattrs)]);
+  return encodeBareUserMeta(meta);
 }
 
 /** Serializes bare-user's `user.ostreemeta` value for a file or symlink (§2.6). */

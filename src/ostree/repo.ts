@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { threadId } from 'node:worker_threads';
 import { constants as fsc, mkdirSync } from 'node:fs';
-import { link, lstat, mkdir, open, readFile, readdir, rename, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, open, readFile, readdir, rename, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { FormatError, NotFoundError, UsageError, fsError } from '../core/index.js';
 import { isChecksum, parseChecksum, type Checksum } from './checksum.js';
@@ -139,32 +139,6 @@ export async function writeFileAtomic(repoPath: string, target: string, data: st
   } catch (err) {
     await unlink(tmp).catch(() => undefined);
     throw fsError(target, err);
-  }
-}
-
-/**
- * Links a finished temp file to its final object path without replacing (ostree's
- * link-into-place, architecture.md conv. 7). Returns false when the object already existed
- * (EEXIST: reused); the temp file is removed either way.
- */
-export async function linkIntoPlace(tmp: string, target: string): Promise<boolean> {
-  try {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await link(tmp, target);
-        return true;
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'EEXIST') return false;
-        // objects/XX/ is created on first use; any other ENOENT (tmp gone) is an error.
-        if (code !== 'ENOENT' || attempt > 0) throw fsError(target, err);
-        await mkdir(path.dirname(target), { recursive: true }).catch((e: unknown) => {
-          throw fsError(path.dirname(target), e);
-        });
-      }
-    }
-  } finally {
-    await unlink(tmp).catch(() => undefined);
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, createWriteStream, fchmodSync, fchownSync, futimesSync, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, openSync, symlinkSync, unlinkSync, writeSync, writevSync } from 'node:fs';
-import { chmod, chown, unlink, utimes } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -14,7 +14,7 @@ import { createDeflateRaw, deflateRaw, deflateRawSync, type ZlibOptions } from '
 import { IntegrityError, fsError, writeXattr } from '../core/index.js';
 import type { Checksum } from './checksum.js';
 import { S_IFLNK, S_IFMT, encodeArchiveHeader, encodeBareUserMeta, encodeChecksumHeader, type ContentHeader, type MetadataObjectType, type ObjectType } from './objects.js';
-import { linkIntoPlace, objectPath, objectTmpPath, type Repo } from './repo.js';
+import { objectPath, objectTmpPath, type Repo } from './repo.js';
 
 const deflateRawAsync = promisify(deflateRaw) as (buf: Uint8Array, opts: ZlibOptions) => Promise<Buffer>;
 
@@ -40,12 +40,6 @@ export interface WrittenObject {
 
 function hex(h: Hash): Checksum {
   return h.digest('hex') as Checksum;
-}
-
-async function place(tmp: string, target: string, size: number, stats: WriteStats | undefined): Promise<boolean> {
-  const created = await linkIntoPlace(tmp, target);
-  count(created, size, stats);
-  return !created;
 }
 
 function count(created: boolean, size: number, stats: WriteStats | undefined): void {
@@ -249,21 +243,6 @@ export function writeContentBytesSync(repo: Repo, header: ContentHeader, data: U
   return storeFileBytes(repo, header, data, checksum, undefined, stats);
 }
 
-/** bareFinisher for a file already closed (the streaming path). */
-async function finishBareFile(repo: Repo, tmp: string, header: ContentHeader): Promise<void> {
-  if (repo.mode === 'bare-user') {
-    writeXattr(tmp, 'user.ostreemeta', encodeBareUserMeta(header));
-    await chmod(tmp, bareUserFileMode(header.mode));
-  } else if (repo.mode === 'bare') {
-    await chown(tmp, header.uid, header.gid);
-    for (const x of header.xattrs) writeXattr(tmp, x.name, x.value);
-    await chmod(tmp, header.mode & 0o7777);
-  } else {
-    await chmod(tmp, header.mode & 0o777);
-  }
-  await utimes(tmp, 0, 0);
-}
-
 /** Passes bytes through while hashing and counting them. */
 class HashTap extends Transform {
   readonly hash: Hash;
@@ -287,21 +266,28 @@ class HashTap extends Transform {
 export async function writeContentStream(repo: Repo, header: ContentHeader, size: number, source: Readable, what: string, stats?: WriteStats): Promise<WrittenObject> {
   const tmp = objectTmpPath(repo);
   const tap = new HashTap(encodeChecksumHeader(header));
+  let fd: number | undefined;
   try {
-    const out = createWriteStream(tmp, { flags: 'wx', mode: repo.mode === 'archive' ? 0o644 : 0o600 });
+    fd = openSync(tmp, 'wx', repo.mode === 'archive' ? 0o644 : 0o600);
+    // The stream leaves the fd open, so the bare modes' metadata is set through it afterwards.
+    const out = createWriteStream(tmp, { fd, autoClose: false });
     if (repo.mode === 'archive') {
-      const hdr = encodeArchiveHeader(header, size);
-      out.write(hdr);
+      out.write(encodeArchiveHeader(header, size));
       await pipeline(source, tap, createDeflateRaw({ level: repo.zlibLevel }), out);
     } else {
       await pipeline(source, tap, out);
     }
     if (tap.bytes !== size) throw new IntegrityError(`${what}: size`, String(size), String(tap.bytes));
     const checksum = hex(tap.hash);
-    if (repo.mode !== 'archive') await finishBareFile(repo, tmp, header);
-    return { checksum, reused: await place(tmp, objectPath(repo, 'file', checksum), out.bytesWritten, stats) };
+    if (repo.mode !== 'archive') bareFinisher(repo, header)(fd, tmp);
+    closeSync(fd);
+    fd = undefined;
+    const created = linkIntoPlaceSync(tmp, objectPath(repo, 'file', checksum));
+    count(created, out.bytesWritten, stats);
+    return { checksum, reused: !created };
   } catch (err) {
     source.destroy();
+    if (fd !== undefined) closeSync(fd);
     await unlink(tmp).catch(() => undefined);
     throw fsError(tmp, err);
   }
