@@ -11,6 +11,8 @@ export type ErrorCode =
   | 'E_INTEGRITY'
   | 'E_NOT_FOUND'
   | 'E_FETCH'
+  | 'E_SIGNATURE'
+  | 'E_UNSATISFIABLE'
   | 'E_IO'
   | 'E_INTERNAL';
 
@@ -65,7 +67,8 @@ export class UsageError extends JigtreeError {
 /** Formats whose parsers report FormatError. */
 export type FormatName =
   | 'rpm' | 'rpm-header' | 'cpio' | 'deb' | 'ar' | 'tar' | 'deb822' | 'gzip' | 'xz' | 'zstd' | 'bzip2'
-  | 'rpm-version' | 'rpm-nevra' | 'deb-version' | 'gvariant' | 'ostree' | 'xml';
+  | 'rpm-version' | 'rpm-nevra' | 'deb-version' | 'gvariant' | 'ostree' | 'xml' | 'rpm-dep'
+  | 'package-index' | 'lockfile' | 'json' | 'yaml' | 'openpgp';
 
 /**
  * Input that does not follow its format. `file` and `offset` (byte offset in the named stream,
@@ -98,6 +101,61 @@ export class IntegrityError extends JigtreeError {
 export class NotFoundError extends JigtreeError {
   constructor(what: string, opts: { cause?: unknown } = {}) {
     super('E_NOT_FOUND', `${what}: not found`, { data: { what }, cause: opts.cause });
+  }
+}
+
+/** One schema violation: a JSON pointer into the input (RFC 6901) and what was expected there. */
+export type ValidationIssue = { pointer: string; message: string };
+
+/**
+ * Input that parsed but does not fit its schema (a treefile, a lockfile); CLI exit 2. The message
+ * names the file and the first issue; `issues` has all of them.
+ */
+export class ValidationError extends JigtreeError {
+  readonly issues: ValidationIssue[];
+
+  constructor(file: string, issues: ValidationIssue[], opts: { hint?: string } = {}) {
+    const first = issues[0];
+    const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
+    const where = first === undefined ? '' : `${first.pointer === '' ? '' : `${first.pointer}: `}${first.message}`;
+    super('E_VALIDATION', `${file}: ${where}${more}`, { data: { file, issues }, ...opts });
+    this.issues = issues;
+  }
+}
+
+/** Strips `user:password@` and query strings from a URL before it reaches a message (convention 6). */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.username !== '' || u.password !== '') {
+      u.username = '';
+      u.password = '';
+    }
+    u.search = '';
+    return u.toString();
+  } catch {
+    return url.replace(/\/\/[^/@]*@/, '//');
+  }
+}
+
+/** A download failed: the server answered with an error status, or could not be reached. */
+export class FetchError extends JigtreeError {
+  readonly status: number | undefined;
+
+  constructor(url: string, why: string, opts: { status?: number; cause?: unknown } = {}) {
+    const safe = redactUrl(url);
+    super('E_FETCH', `${safe}: ${why}`, { data: { url: safe, ...(opts.status === undefined ? {} : { status: opts.status }) }, cause: opts.cause });
+    this.status = opts.status;
+  }
+}
+
+/**
+ * Signed metadata that cannot be trusted: no signature, a bad one, one by a key that is not
+ * configured, or a Release whose Valid-Until has passed.
+ */
+export class SignatureError extends JigtreeError {
+  constructor(what: string, why: string, opts: { data?: ErrorData; hint?: string } = {}) {
+    super('E_SIGNATURE', `${what}: ${why}`, { data: { ...opts.data, what }, ...(opts.hint === undefined ? {} : { hint: opts.hint }) });
   }
 }
 

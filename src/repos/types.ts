@@ -1,106 +1,8 @@
-// Records the repository readers hand to the solver (architecture.md §3 "PackageRecord"):
-// `kind: 'rpm'` from rpm-md's primary.xml, `kind: 'deb'` from apt's Packages.
-import type { DebRelation, DebRelationExpr } from '../pkg/index.js';
-
-/** Digest algorithms rpm-md writes in `<checksum type>` (depsolve.md §4.1; `sha` is read as sha1). */
-export type DigestAlgo = 'sha256' | 'sha1' | 'sha512' | 'sha384' | 'sha224' | 'md5';
-
-/** A digest as repository metadata records it: algorithm and lowercase hex. */
-export type Digest = { algo: DigestAlgo; hex: string };
-
-/**
- * One `<rpm:entry>` of primary.xml (depsolve.md §2.2): `flags` holds RPMSENSE bits (LESS 2,
- * GREATER 4, EQUAL 8; 0 = unversioned); `evr` is '' or `[E:]V[-R]`, with `E:` left out when the
- * metadata's epoch is absent or 0 (createrepo_c writes `epoch="0"` for "no epoch", and a 0 epoch
- * compares like a missing one, §1.2). `pre` marks Requires(pre/post/...) (`pre="1"`); `rich`
- * marks a boolean dependency (§2.3), whose whole expression is in `name`.
- */
-export type RpmDepEntry = { name: string; flags: number; evr: string; pre?: true; rich?: true };
-
-/** A binary or source RPM as primary.xml describes it (depsolve.md §4.2). */
-export type RpmPackageRecord = {
-  kind: 'rpm';
-  name: string;
-  /** 0 when the package has no epoch (createrepo_c writes `epoch="0"`). */
-  epoch: number;
-  version: string;
-  release: string;
-  arch: string;
-  repoId: string;
-  /** `<location href>`, relative to the repo base (or to `locationBase` when given). */
-  location: string;
-  /** `<location xml:base>`: another base URL for this package. */
-  locationBase?: string;
-  /** Digest of the whole .rpm file; its hex is the `pkgid` that filelists.xml joins on. */
-  digest: Digest;
-  /** Bytes of the .rpm file. */
-  size: number;
-  /** Sum of the installed file sizes (0 when the metadata does not say). */
-  installedSize: number;
-  /** `<rpm:sourcerpm>`; absent for source packages (empty element). */
-  sourcerpm?: string;
-  /** Byte range [start, end) of the main header inside the .rpm (`<rpm:header-range>`). */
-  headerRange?: [number, number];
-  provides: RpmDepEntry[];
-  requires: RpmDepEntry[];
-  conflicts: RpmDepEntry[];
-  obsoletes: RpmDepEntry[];
-  recommends: RpmDepEntry[];
-  suggests: RpmDepEntry[];
-  supplements: RpmDepEntry[];
-  enhances: RpmDepEntry[];
-  /** The primary subset of the package's paths (depsolve.md §2.5): files, dirs and ghosts alike. */
-  files: string[];
-};
-
-/** `Multi-Arch` values (depsolve.md §3.5); an absent field means `no`. */
-export type DebMultiArch = 'same' | 'foreign' | 'allowed' | 'no';
-
-/**
- * A binary package as one paragraph of apt's `Packages` describes it (depsolve.md §4.7).
- * Relationship fields keep apt's/dpkg's syntax tree (§3.2); the fields that take no
- * alternatives (Conflicts, Breaks, Provides, Replaces) are flat lists.
- */
-export type DebPackageRecord = {
-  kind: 'deb';
-  name: string;
-  /** The `Version` field as written (`[epoch:]upstream[-revision]`), checked with parseDebianVersion. */
-  version: string;
-  /** `Architecture`: a Debian arch (`amd64`) or `all`. */
-  arch: string;
-  multiArch?: DebMultiArch;
-  /** `Essential: yes` (§3.6); false when absent. */
-  essential: boolean;
-  /** `Protected: yes`; present only when the field is. */
-  protected?: boolean;
-  /** `Priority` as written (`required`, `important`, `standard`, `optional`, `extra`). */
-  priority?: string;
-  /** `Source`; absent when the source package has the binary's name and version (§4.7). */
-  source?: { name: string; version?: string };
-  repoId: string;
-  /** `Filename`: the .deb's path relative to the archive root (`pool/main/...`). */
-  location: string;
-  /** `Size`: bytes of the .deb file. */
-  size: number;
-  /** `SHA256` of the .deb file (required: apt verifies packages with it). */
-  digest: { algo: 'sha256'; hex: string };
-  /** `MD5sum`, lowercase hex, when given (legacy; not used for verification). */
-  md5?: string;
-  /** `Installed-Size` in KiB as dpkg writes it (not bytes, unlike rpm's); 0 when absent. */
-  installedSize: number;
-  depends: DebRelationExpr[];
-  preDepends: DebRelationExpr[];
-  recommends: DebRelationExpr[];
-  suggests: DebRelationExpr[];
-  enhances: DebRelationExpr[];
-  conflicts: DebRelation[];
-  breaks: DebRelation[];
-  provides: DebRelation[];
-  replaces: DebRelation[];
-};
-
-/** A package of any repository kind; the solver's pool holds these. */
-export type PackageRecord = RpmPackageRecord | DebPackageRecord;
+// Metadata-file shapes of the repository readers; the package records themselves are in
+// pkg/record.ts (shared with the solver and lockfile).
+import type { Digest } from '../pkg/index.js';
+import type { PackageIndex } from './package-index.js';
+export type { DebMultiArch, DebPackageRecord, Digest, DigestAlgo, PackageRecord, RpmDepEntry, RpmPackageRecord } from '../pkg/index.js';
 
 /** One `<data>` entry of repomd.xml (depsolve.md §4.1). */
 export type RepomdData = {
@@ -150,4 +52,90 @@ export type Release = {
   /** Index files by path relative to `dists/<suite>/`. */
   files: Map<string, ReleaseFile>;
   signedText?: string;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Loading (load.ts): the repo configs it reads, what it hands back and what it reports.
+
+/**
+ * An rpm-md source repo, the same shape as the treefile's rpm-md repo config (repos/ may not
+ * import treefile/, so the type is repeated here and matched structurally).
+ */
+export type RpmMdRepoSource = {
+  kind: 'rpm-md';
+  id: string;
+  /** Absolute URL of the repo root (`file:///abs/dir` or `http(s)://host/path`). */
+  baseurl: string;
+  /** repodata/repomd.xml.asc must verify against `gpgkey` (dnf `repo_gpgcheck`; depsolve.md §4.8). */
+  gpgcheck: boolean;
+  /** Absolute file path or URL of the key, armored or binary. */
+  gpgkey?: string;
+  priority: number;
+  cost: number;
+};
+
+/** An apt source repo, the same shape as the treefile's apt repo config. */
+export type AptRepoSource = {
+  kind: 'apt';
+  id: string;
+  /** The archive root: the directory holding `dists/` and `pool/`. */
+  baseurl: string;
+  suite: string;
+  components: string[];
+  /** Absolute path of the keyring the (In)Release must be signed with (binary .gpg or armored). */
+  signedBy?: string;
+  /** apt's `[trusted=yes]`: accept unsigned or badly signed metadata. */
+  trusted: boolean;
+  priority: number;
+};
+
+/** A source repo to load metadata from. */
+export type RepoSource = RpmMdRepoSource | AptRepoSource;
+
+/** Compression of a metadata file (depsolve.md §4.4), named like unpack's `Compression`. */
+export type MetadataCompression = 'gzip' | 'xz' | 'zstd' | 'bzip2' | 'none';
+
+/**
+ * A streaming decompressor, e.g. unpack's `decompress`. It is handed in by the caller because
+ * repos/ sits on the same layer as unpack/ and may not import it (architecture.md §2).
+ */
+export type Decompressor = (kind: MetadataCompression, source: AsyncIterable<Uint8Array>, opts: { file?: string }) => AsyncIterable<Uint8Array>;
+
+/** A metadata file a loaded repo may still need later (rpm-md filelists), pinned by repomd. */
+export type MetadataFileRef = {
+  /** Absolute URL. */
+  url: string;
+  /** Path as repomd names it, for messages (`repodata/<sum>-filelists.xml.gz`). */
+  file: string;
+  checksum: Digest;
+  size?: number;
+  compression: MetadataCompression;
+};
+
+/** Progress of loadRepos / loadFileProviders, delivered to `opts.reporter`. */
+export type LoadEvent =
+  /** A metadata file is being read or downloaded. */
+  | { type: 'repo-fetch'; repo: string; file: string }
+  /** The (In)Release / repomd.xml signature was checked; `cached`: verified on an earlier run. */
+  | { type: 'repo-verified'; repo: string; file: string; cached: boolean }
+  /** A package index was built from the metadata (the cold path). */
+  | { type: 'repo-parsed'; repo: string; file: string; packages: number }
+  /** A package index was opened from the metadata cache (the warm path). */
+  | { type: 'repo-cached'; repo: string; file: string; packages: number }
+  /** Something was skipped or repaired; the load went on. */
+  | { type: 'repo-warn'; repo: string; file: string; message: string };
+
+/** A source repo with its metadata verified and its package indexes opened. */
+export type LoadedRepo = {
+  id: string;
+  kind: 'rpm-md' | 'apt';
+  source: RepoSource;
+  /** rpm-md: repomd `<revision>` (sha256 of repomd.xml when it has none); apt: sha256 of the (In)Release bytes. */
+  revision: string;
+  /** rpm-md: one (primary); apt: one per component × architecture Packages file, in config order. */
+  indexes: PackageIndex[];
+  /** What a record's `location` is relative to (rpm-md: baseurl; apt: the archive root); no trailing '/'. */
+  packageBaseUrl: string;
+  /** rpm-md: the primary and filelists files repomd pins (filelists is read by loadFileProviders only). */
+  rpmmd?: { primary: MetadataFileRef; filelists?: MetadataFileRef };
 };
