@@ -9,3 +9,4 @@ export { checkout, type CheckoutOptions } from './checkout.js';
 export { diff, type DiffOptions } from './diff.js';
 export { show, parseObjectType, type ShowOptions, type ShowResult } from './show.js';
 export type { Finding, FindingKind, FsckReport, FsckEvent, DiffResult, TreeDiff, CommitChange, CheckoutMode, CheckoutResult, JsonValue, RefEntry } from '../ostree/index.js';
+export { resolve, type ResolveOptions, type ResolveResult } from './resolve.js';

@@ -12,7 +12,6 @@ export type ErrorCode =
   | 'E_NOT_FOUND'
   | 'E_FETCH'
   | 'E_SIGNATURE'
-  | 'E_UNSATISFIABLE'
   | 'E_IO'
   | 'E_INTERNAL';
 
