@@ -13,7 +13,8 @@ import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DebRelationExpr } from '../../src/pkg/index.js';
 import { parsePackages, parseRelease, type DebPackageRecord, type Release } from '../../src/repos/index.js';
-import { BUILD_DIR, SHARED_TOOLS } from '../helpers/paths.js';
+import { ensureAptIndex } from '../helpers/apt-oracle.js';
+import { BUILD_DIR } from '../helpers/paths.js';
 
 const run = promisify(execFile);
 const OUT = path.join(BUILD_DIR, 'apt-index');
@@ -126,8 +127,8 @@ let aptRelease: Record<string, string | number>;
 let gpgvText: string;
 
 beforeAll(async () => {
-  // Idempotent: fetches only when the files are missing or differ from the InRelease (about 3 s).
-  await run(path.join(SHARED_TOOLS, 'make-apt-index'), [OUT]);
+  // Built once per run by the global setup (ensureAptIndex); a no-op here when it is current.
+  await ensureAptIndex(OUT);
   release = parseRelease(await readFile(INRELEASE, 'utf8'), { file: INRELEASE });
   records = [];
   for await (const r of parsePackages(createReadStream(PACKAGES), { repoId: 'bookworm', file: PACKAGES })) records.push(r);
