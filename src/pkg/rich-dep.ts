@@ -28,10 +28,24 @@ export function parseRichDep(s: string): RichDep {
   const skip = (): void => {
     while (p < s.length && /\s/.test(s[p] ?? '')) p++;
   };
+  // A word may hold balanced parentheses after its first character: `perl(Foo)`,
+  // `python3dist(foo)` are capability names, as rpm's parser reads them.
   const word = (): string => {
     skip();
     const start = p;
-    while (p < s.length && !/[\s()]/.test(s[p] ?? '')) p++;
+    let depth = 0;
+    while (p < s.length) {
+      const c = s[p] ?? '';
+      if (depth === 0 && /\s/.test(c)) break;
+      if (c === '(') {
+        if (p === start) break;
+        depth++;
+      } else if (c === ')') {
+        if (depth === 0) break;
+        depth--;
+      }
+      p++;
+    }
     return s.slice(start, p);
   };
   const peekWord = (): string => {

@@ -1,3 +1,7 @@
+// Tests of the depsolver (issue 4, depsolve.md §5): property tests on random pools, checked by the
+// independent verifySolution and, for UNSAT answers, by enumerating every candidate subset; then
+// the documented apt and dnf/libsolv policies with exact expectations, and regressions found by
+// the property tests.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compareDebianVersions, rpmDepOverlaps, type DebPackageRecord, type PackageRecord, type RpmPackageRecord } from '../pkg/index.js';
@@ -5,7 +9,7 @@ import { solve, verifySolution, type PoolRepo, type ProblemRule, type SolveReque
 import { deb, memoryRepo, rpm } from '../../test/helpers/memory-source.js';
 import { debScenarioArbitrary, fcParams, rpmScenarioArbitrary, type DebScenario, type RpmScenario } from '../../test/helpers/pool-arbitrary.js';
 
-const debRequest = (s: DebScenario): SolveRequest => ({ policy: 'deb', arch: 'amd64', repos: [memoryRepo('main', s.records)], install: s.install, weakDeps: s.weakDeps });
+const debRequest = (s: DebScenario): SolveRequest => ({ policy: 'deb', arch: 'amd64', foreignArchs: s.foreignArchs, repos: [memoryRepo('main', s.records)], install: s.install, weakDeps: s.weakDeps });
 const rpmRequest = (s: RpmScenario): SolveRequest => ({ policy: 'rpm', arch: 'x86_64', repos: [memoryRepo('main', s.records)], install: s.install, weakDeps: s.weakDeps, installonly: s.installonly });
 
 /** Every subset of `items` (2^n of them; n stays <= 10 here). */
@@ -13,15 +17,29 @@ function* subsets<T>(items: readonly T[]): Generator<T[]> {
   for (let bits = 0; bits < 1 << items.length; bits++) yield items.filter((_, i) => ((bits >> i) & 1) === 1);
 }
 
-/** apt's candidates in a one-arch, one-repo pool: the highest version of each name (depsolve.md §3.4). */
+/** `all` is the native architecture (§3.5). */
+const debArch = (r: DebPackageRecord): string => (r.arch === 'all' ? 'amd64' : r.arch);
+
+/** apt's candidates in a one-repo pool: the highest version of each name and architecture (depsolve.md §3.4). */
 function debCandidates(records: readonly DebPackageRecord[]): DebPackageRecord[] {
   const best = new Map<string, DebPackageRecord>();
   for (const r of records) {
-    const cur = best.get(r.name);
-    if (cur === undefined || compareDebianVersions(r.version, cur.version) > 0) best.set(r.name, r);
+    const key = `${r.name}:${debArch(r)}`;
+    const cur = best.get(key);
+    if (cur === undefined || compareDebianVersions(r.version, cur.version) > 0) best.set(key, r);
   }
   return [...best.values()];
 }
+
+/** Every request spec (`name` = native, `name:arch`) has an installed package of that name and arch. */
+const debJobsHold = (set: readonly DebPackageRecord[], install: readonly string[]): boolean =>
+  install.every((spec) => {
+    const [name, arch = 'amd64'] = spec.split(':');
+    return set.some((r) => r.name === name && debArch(r) === arch);
+  });
+
+/** A deb set is a solution: every rule holds (verifySolution) and every job is satisfied. */
+const debSolves = (set: readonly DebPackageRecord[], s: DebScenario): boolean => verifySolution(set, { arch: 'amd64' }).length === 0 && debJobsHold(set, s.install);
 
 /**
  * dnf's reading of `install NAME` (obsoletes=1, research-libsolv §8): a package of that name, or
@@ -47,28 +65,31 @@ function checkProblems(result: SolveResult): void {
   }
 }
 
-describe('solve on random deb pools (independent checker: verifySolution)', () => {
-  it('returns only sets that satisfy every rule, and reports problems only for unsatisfiable requests', () => {
-    fc.assert(
-      fc.property(debScenarioArbitrary(), (s) => {
-        const result = solve(debRequest(s));
-        checkProblems(result);
-        if (result.problems.length === 0) {
-          const installed = result.packages.map((p) => p.record);
-          expect(verifySolution(installed, { arch: 'amd64', requested: s.install })).toEqual([]);
-          // apt installs only candidate versions (§3.4).
+for (const foreign of [false, true]) {
+  describe(`solve on random deb pools${foreign ? ' with a foreign architecture' : ''} (independent checker: verifySolution)`, () => {
+    it('returns only sets of candidates that satisfy every rule, and reports problems only for unsatisfiable requests', () => {
+      fc.assert(
+        fc.property(debScenarioArbitrary({ foreign }), (s) => {
+          const result = solve(debRequest(s));
+          checkProblems(result);
           const cands = debCandidates(s.records);
-          for (const r of installed) expect(cands, label(r)).toContain(r);
-        } else {
-          expect(result.packages).toEqual([]);
-          const witness = [...subsets(debCandidates(s.records))].find((set) => verifySolution(set, { arch: 'amd64', requested: s.install }).length === 0);
-          expect(witness?.map(label), 'a satisfying set of candidates exists, but the solver reported a problem').toBeUndefined();
-        }
-      }),
-      fcParams(300),
-    );
+          if (result.problems.length === 0) {
+            const installed = result.packages.map((p) => p.record as DebPackageRecord);
+            expect(verifySolution(installed, { arch: 'amd64' })).toEqual([]);
+            expect(debJobsHold(installed, s.install), 'every requested package is installed').toBe(true);
+            // apt installs only candidate versions (§3.4).
+            for (const r of installed) expect(cands, label(r)).toContain(r);
+          } else {
+            expect(result.packages).toEqual([]);
+            const witness = [...subsets(cands)].find((set) => debSolves(set, s));
+            expect(witness?.map(label), 'a satisfying set of candidates exists, but the solver reported a problem').toBeUndefined();
+          }
+        }),
+        fcParams(300),
+      );
+    });
   });
-});
+}
 
 describe('solve on random rpm pools (independent checker: verifySolution)', () => {
   it('returns only sets that satisfy every rule, and reports problems only for unsatisfiable requests', () => {
@@ -463,7 +484,7 @@ describe('rpm policy (dnf/libsolv, depsolve.md §2, §5.3, research-libsolv)', (
   // libsolv disables the infarch (lock-step) rules of every name in a job with SOLVER_SETARCH
   // (rules.c jobtodisablelist), and dnf's selectors carry SETARCH (research-libsolv §8):
   // testsolv `job install oneof L-1-1.i686@test [setarch]` installs L.i686 alone.
-  it.fails('installs only the i686 build for an arch-qualified request (name.arch)', () => {
+  it('installs only the i686 build for an arch-qualified request (name.arch)', () => {
     const recs = [rpm({ name: 'foo', evr: '2.0-1', arch: 'x86_64' }), rpm({ name: 'foo', evr: '2.0-1', arch: 'i686' })];
     expect(ok(solveRpm(recs, ['foo.i686']), rpmSet)).toEqual(['foo-2.0-1.i686']);
   });
@@ -515,11 +536,11 @@ describe('rpm regressions', () => {
     return rpmSet(r);
   };
 
-  // Bug: the rpm hard-dependency scan resumes at a cursor (Search.scanPkg) over the packages in
-  // rule-creation order; a package whose rules were created earlier (it was true once, then
-  // undone by a conflict) and that becomes true again by a weak decision is never scanned
-  // again, so its requires is left open and run() throws InternalError "rules unsatisfied".
-  it.fails('satisfies the requires of a recommended package that was tried and undone before', () => {
+  // Regression: the rpm hard-dependency scan resumes at a cursor (Search.scanPkg) over the
+  // packages in rule-creation order; a package whose rules were created earlier (true once,
+  // then undone by a conflict) and made true again by a weak decision was never scanned again,
+  // so its requires was left open ("rules unsatisfied"). A full sweep now backs the cursor up.
+  it('satisfies the requires of a recommended package that was tried and undone before', () => {
     const recs = [
       rpm({ name: 'a', recommends: ['c'] }),
       rpm({ name: 'b', requires: ['c'], obsoletes: ['a'] }),
@@ -532,7 +553,7 @@ describe('rpm regressions', () => {
 
   // The same with hard dependencies only (weak deps off): InternalError "package
   // b-2.0-1.x86_64 requires (p or q), but none of the providers can be installed".
-  it.fails('satisfies every requires after a conflict moved a job to an older version', () => {
+  it('satisfies every requires after a conflict moved a job to an older version', () => {
     const recs = [
       rpm({ name: 'a', evr: '2.0-1', conflicts: ['b < 2'] }),
       rpm({ name: 'a', evr: '1.0-1' }),

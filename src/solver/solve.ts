@@ -210,6 +210,8 @@ class Search {
   private readonly groups = new Map<number, Group[]>();
   private readonly pairs = new Set<string>();
   private readonly installonly: Set<string>;
+  /** rpm: names a job requested with an explicit arch (no infarch lock-step for them). */
+  private readonly archJobNames = new Set<string>();
   /** Weak groups tried already (`pkg:index`), and supplementing packages tried. */
   private readonly weakTried = new Set<string>();
   private readonly supplementTried = new Set<number>();
@@ -228,6 +230,12 @@ class Search {
     this.request = request;
     this.jobs = jobs;
     this.installonly = new Set(request.installonly ?? []);
+    for (const job of jobs) {
+      const first = job.candidates[0];
+      if (first === undefined) continue;
+      const r = pool.get(first).record;
+      if (job.spec.endsWith(`.${r.arch}`) && job.candidates.every((c) => pool.get(c).record.arch === r.arch)) this.archJobNames.add(r.name);
+    }
   }
 
   run(): RunResult {
@@ -335,7 +343,8 @@ class Search {
     // too. It is a policy rule libsolv drops when it cannot hold, so here it is a decision
     // group without a clause.
     const rank = pool.archRank(r.arch) ?? 0;
-    if (r.arch !== 'noarch' && rank > 1) {
+    // A job that names the arch (`foo.i686`) disables it for that name, as dnf's selectors do.
+    if (r.arch !== 'noarch' && rank > 1 && !this.archJobNames.has(r.name)) {
       const better = pool.allNamed(r.name).filter((t) => {
         const a = pool.get(t).record.arch;
         return a !== 'noarch' && (pool.archRank(a) ?? 99) < rank;
@@ -442,6 +451,9 @@ class Search {
     if (this.pool.policy === 'deb') return this.decideDebDepthFirst(this.request.weakDeps);
     const hard = this.decideInRuleOrder(false);
     if (hard !== 0) return hard;
+    // Safety net: a package undone and made true again behind the scan cursor.
+    const swept = this.sweep();
+    if (swept !== 0) return swept;
     if (this.request.weakDeps) {
       const weak = this.decideInRuleOrder(true);
       if (weak !== 0) return weak;

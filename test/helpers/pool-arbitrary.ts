@@ -16,8 +16,8 @@ export function fcParams(numRuns: number): { numRuns: number; seed: number } {
   return { numRuns: runs === undefined || runs === '' ? numRuns : Number(runs), seed: seed === undefined || seed === '' ? 0x5eed4 : Number(seed) };
 }
 
-/** A random deb pool and request. */
-export type DebScenario = { records: DebPackageRecord[]; install: string[]; weakDeps: boolean };
+/** A random deb pool and request; `install` specs are `name` or `name:i386`. */
+export type DebScenario = { records: DebPackageRecord[]; install: string[]; weakDeps: boolean; foreignArchs: string[] };
 
 /** A random rpm pool and request. */
 export type RpmScenario = { records: RpmPackageRecord[]; install: string[]; weakDeps: boolean; installonly: string[] };
@@ -31,22 +31,22 @@ const DEB_VERSIONS = ['1.0', '1.5', '2.0', '1:0.5'];
 const DEB_REL_VERSIONS = ['0.5', '1.0', '1.5', '2.0', '3.0', '1:0'];
 const DEB_OPS = ['<<', '<=', '=', '>=', '>>'];
 
-/** A relation on a target: unversioned 2 times in 3; `:any` 1 time in 10. */
-function debRelation(targets: readonly string[]): fc.Arbitrary<string> {
+/** A relation on a target: unversioned 2 times in 3; `:any` (and with a foreign arch `:i386`, `:amd64`) 1 time in 10. */
+function debRelation(targets: readonly string[], qualifiers: readonly string[]): fc.Arbitrary<string> {
   const version = fc.oneof({ arbitrary: fc.constant(''), weight: 2 }, { arbitrary: fc.tuple(fc.constantFrom(...DEB_OPS), fc.constantFrom(...DEB_REL_VERSIONS)).map(([op, v]) => ` (${op} ${v})`), weight: 1 });
-  const qualifier = fc.oneof({ arbitrary: fc.constant(''), weight: 9 }, { arbitrary: fc.constant(':any'), weight: 1 });
+  const qualifier = fc.oneof({ arbitrary: fc.constant(''), weight: 9 }, { arbitrary: fc.constantFrom(...qualifiers), weight: 1 });
   return fc.tuple(fc.constantFrom(...targets), qualifier, version).map(([name, q, v]) => `${name}${q}${v}`);
 }
 
 /** Up to `max` comma groups of 1-3 alternatives (undefined when none). */
-function debGroups(targets: readonly string[], max: number): fc.Arbitrary<string | undefined> {
-  const group = fc.array(debRelation(targets), { minLength: 1, maxLength: 3 }).map((alts) => alts.join(' | '));
+function debGroups(targets: readonly string[], qualifiers: readonly string[], max: number): fc.Arbitrary<string | undefined> {
+  const group = fc.array(debRelation(targets, qualifiers), { minLength: 1, maxLength: 3 }).map((alts) => alts.join(' | '));
   return fc.array(group, { maxLength: max }).map((gs) => (gs.length === 0 ? undefined : gs.join(', ')));
 }
 
 /** A flat list (Conflicts, Breaks): none 2 times in 3, else 1-`max` relations. */
-function debFlat(targets: readonly string[], max: number): fc.Arbitrary<string | undefined> {
-  return fc.oneof({ arbitrary: fc.constant(undefined), weight: 2 }, { arbitrary: fc.array(debRelation(targets), { minLength: 1, maxLength: max }).map((rs) => rs.join(', ')), weight: 1 });
+function debFlat(targets: readonly string[], qualifiers: readonly string[], max: number): fc.Arbitrary<string | undefined> {
+  return fc.oneof({ arbitrary: fc.constant(undefined), weight: 2 }, { arbitrary: fc.array(debRelation(targets, qualifiers), { minLength: 1, maxLength: max }).map((rs) => rs.join(', ')), weight: 1 });
 }
 
 const debProvides = fc
@@ -57,53 +57,63 @@ const debProvides = fc
   .map((ps) => (ps.length === 0 ? undefined : ps.join(', ')));
 
 /**
- * deb pools: 3-10 packages over 3-6 names, 1-2 versions per name (distinct), arch amd64/all,
- * random Multi-Arch, Depends/Pre-Depends groups of 1-3 alternatives (versioned or not, some
- * `:any`), Conflicts, Breaks, versioned and unversioned Provides of virtual names, Recommends;
- * targets include virtual names and a name nothing has; a request of 1-3 real names.
+ * deb pools: 3-10 packages over 3-6 names, 1-2 versions per name (distinct per architecture),
+ * arch amd64/all (with `foreign`: also i386, configured as a foreign architecture), random
+ * Multi-Arch, Depends/Pre-Depends groups of 1-3 alternatives (versioned or not, some with an
+ * architecture qualifier), Conflicts, Breaks, versioned and unversioned Provides of virtual
+ * names, Recommends; targets include virtual names and a name nothing has; a request of 1-3
+ * real packages (`name`, or `name:i386` for an i386 one).
  */
-export function debScenarioArbitrary(): fc.Arbitrary<DebScenario> {
+export function debScenarioArbitrary(opts: { foreign?: boolean } = {}): fc.Arbitrary<DebScenario> {
+  const foreign = opts.foreign === true;
+  const classes = foreign ? ['native', 'i386'] : ['native'];
+  const qualifiers = foreign ? [':any', ':any', ':i386', ':amd64'] : [':any'];
+  const combos = DEB_VERSIONS.flatMap((version) => classes.map((cls) => ({ version, cls })));
   return fc.integer({ min: 3, max: 6 }).chain((nNames) => {
     const names = NAMES.slice(0, nNames);
     // Real names twice as likely as virtual ones; the missing name rarely.
     const targets = [...names, ...names, ...VIRTUALS, 'gone'];
-    const versionsOf = fc.tuple(...names.map(() => fc.shuffledSubarray(DEB_VERSIONS, { minLength: 1, maxLength: 2 })));
+    const versionsOf = fc.tuple(...names.map(() => fc.shuffledSubarray(combos, { minLength: 1, maxLength: 2 })));
     return versionsOf.chain((versions) => {
-      const slots = names.flatMap((n, i) => (versions[i] ?? []).map((v) => ({ name: n, version: v }))).slice(0, 10);
+      const slots = names.flatMap((n, i) => (versions[i] ?? []).map((v) => ({ name: n, ...v }))).slice(0, 10);
+      const specs = [...new Set(slots.map((x) => (x.cls === 'native' ? x.name : `${x.name}:${x.cls}`)))];
       const pkg = fc.record({
-        arch: fc.constantFrom('amd64', 'amd64', 'all'),
+        nativeArch: fc.constantFrom('amd64', 'amd64', 'all'),
         multiArch: fc.constantFrom<DebPackageRecord['multiArch']>(undefined, undefined, undefined, 'foreign', 'allowed', 'same'),
-        preDepends: fc.oneof({ arbitrary: fc.constant(undefined), weight: 3 }, { arbitrary: debGroups(targets, 1), weight: 1 }),
-        depends: debGroups(targets, 2),
-        conflicts: debFlat(targets, 2),
-        breaks: debFlat(targets, 1),
+        preDepends: fc.oneof({ arbitrary: fc.constant(undefined), weight: 3 }, { arbitrary: debGroups(targets, qualifiers, 1), weight: 1 }),
+        depends: debGroups(targets, qualifiers, 2),
+        conflicts: debFlat(targets, qualifiers, 2),
+        breaks: debFlat(targets, qualifiers, 1),
         provides: debProvides,
-        recommends: debGroups(targets, 2),
+        recommends: debGroups(targets, qualifiers, 2),
       });
-      return fc.record({
-        fields: fc.tuple(...slots.map(() => pkg)),
-        install: fc.shuffledSubarray([...new Set(slots.map((x) => x.name))], { minLength: 1, maxLength: 3 }),
-        weakDeps: fc.boolean(),
-      }).map(({ fields, install, weakDeps }) => ({
-        records: slots.map((s, i) => {
-          const f = fields[i];
-          if (f === undefined) throw new Error('unreachable');
-          return deb({
-            name: s.name,
-            version: s.version,
-            arch: f.arch,
-            ...(f.multiArch === undefined ? {} : { multiArch: f.multiArch }),
-            ...(f.preDepends === undefined ? {} : { preDepends: f.preDepends }),
-            ...(f.depends === undefined ? {} : { depends: f.depends }),
-            ...(f.conflicts === undefined ? {} : { conflicts: f.conflicts }),
-            ...(f.breaks === undefined ? {} : { breaks: f.breaks }),
-            ...(f.provides === undefined ? {} : { provides: f.provides }),
-            ...(f.recommends === undefined ? {} : { recommends: f.recommends }),
-          });
-        }),
-        install,
-        weakDeps,
-      }));
+      return fc
+        .record({
+          fields: fc.tuple(...slots.map(() => pkg)),
+          install: fc.shuffledSubarray(specs, { minLength: 1, maxLength: 3 }),
+          weakDeps: fc.boolean(),
+        })
+        .map(({ fields, install, weakDeps }) => ({
+          records: slots.map((s, i) => {
+            const f = fields[i];
+            if (f === undefined) throw new Error('unreachable');
+            return deb({
+              name: s.name,
+              version: s.version,
+              arch: s.cls === 'native' ? f.nativeArch : s.cls,
+              ...(f.multiArch === undefined ? {} : { multiArch: f.multiArch }),
+              ...(f.preDepends === undefined ? {} : { preDepends: f.preDepends }),
+              ...(f.depends === undefined ? {} : { depends: f.depends }),
+              ...(f.conflicts === undefined ? {} : { conflicts: f.conflicts }),
+              ...(f.breaks === undefined ? {} : { breaks: f.breaks }),
+              ...(f.provides === undefined ? {} : { provides: f.provides }),
+              ...(f.recommends === undefined ? {} : { recommends: f.recommends }),
+            });
+          }),
+          install,
+          weakDeps,
+          foreignArchs: foreign ? ['i386'] : [],
+        }));
     });
   });
 }
