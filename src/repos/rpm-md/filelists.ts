@@ -1,7 +1,7 @@
 // filelists.xml: every path of every package (depsolve.md §4.3), needed only for file
 // dependencies outside primary's subset (§2.5). Streamed like primary.xml.
 import type { FilelistsEntry } from '../types.js';
-import { readXml, XmlReader } from './xml-stream.js';
+import { readXml, XmlScanner } from './xml-stream.js';
 
 /**
  * Streams the packages of a decompressed filelists.xml, joined to primary by `pkgid`. `files`
@@ -16,14 +16,16 @@ export async function* parseFilelists(chunks: AsyncIterable<Uint8Array | string>
   let inFile = false;
   let text = '';
 
-  const reader: XmlReader = new XmlReader(
+  const reader: XmlScanner = new XmlScanner(
     {
       open(name, attrs) {
         depth++;
         if (depth === 1) {
           if (name !== 'filelists') throw reader.error(`expected a <filelists> document, found <${name}>`);
         } else if (depth === 2 && name === 'package') {
-          const { pkgid, name: pname, arch } = attrs;
+          const pkgid = attrs.get('pkgid');
+          const pname = attrs.get('name');
+          const arch = attrs.get('arch');
           const label = pname === undefined ? 'package' : `package "${pname}"`;
           if (pkgid === undefined || pkgid === '') throw reader.error(`${label}: missing pkgid`);
           if (pname === undefined || pname === '') throw reader.error(`package ${pkgid}: missing name`);
@@ -37,6 +39,7 @@ export async function* parseFilelists(chunks: AsyncIterable<Uint8Array | string>
       text(t) {
         if (inFile) text += t;
       },
+      wantsText: () => inFile,
       close(name) {
         depth--;
         if (inFile && depth === 2) {

@@ -2,7 +2,7 @@
 // Fedora primary never sits in memory whole: records are yielded as their </package> closes.
 import { RPMSENSE } from '../../pkg/index.js';
 import type { Digest, RpmDepEntry, RpmPackageRecord } from '../types.js';
-import { readCount, readDigest, readXml, XmlReader } from './xml-stream.js';
+import { plainCount, plainSha256, readCount, readDigest, readXml, XmlScanner, type XmlAttrs } from './xml-stream.js';
 
 /** The dependency lists of primary.xml, by element name (depsolve.md §2.1). */
 const DEP_LISTS = {
@@ -75,7 +75,7 @@ export async function* parsePrimary(chunks: AsyncIterable<Uint8Array | string>, 
 
   const label = (b: Builder): string => (b.name === undefined ? `package at line ${b.line}` : `package "${b.name}" (line ${b.line})`);
 
-  const reader: XmlReader = new XmlReader(
+  const reader: XmlScanner = new XmlScanner(
     {
       open(name, attrs) {
         depth++;
@@ -92,14 +92,18 @@ export async function* parsePrimary(chunks: AsyncIterable<Uint8Array | string>, 
           if (TEXT_IN_PACKAGE.has(name)) {
             field = name;
             text = '';
-            if (name === 'checksum') pkg.checksumType = attrs['type'] ?? '';
+            if (name === 'checksum') pkg.checksumType = attrs.get('type') ?? '';
           } else if (name === 'version') readVersion(pkg, attrs);
           else if (name === 'size') {
-            if (attrs['package'] !== undefined) pkg.size = readCount(reader, attrs['package'], `${label(pkg)}: <size package>`);
-            if (attrs['installed'] !== undefined) pkg.installedSize = readCount(reader, attrs['installed'], `${label(pkg)}: <size installed>`);
+            const size = attrs.get('package');
+            if (size !== undefined) pkg.size = plainCount(size) ?? readCount(reader, size, `${label(pkg)}: <size package>`);
+            const installed = attrs.get('installed');
+            if (installed !== undefined) pkg.installedSize = plainCount(installed) ?? readCount(reader, installed, `${label(pkg)}: <size installed>`);
           } else if (name === 'location') {
-            if (attrs['href'] !== undefined && attrs['href'] !== '') pkg.location = attrs['href'];
-            if (attrs['xml:base'] !== undefined) pkg.locationBase = attrs['xml:base'];
+            const href = attrs.get('href');
+            if (href !== undefined && href !== '') pkg.location = href;
+            const base = attrs.get('xml:base');
+            if (base !== undefined) pkg.locationBase = base;
           } else if (name === 'format') inFormat = true;
         } else if (depth === 4 && inFormat) {
           if (TEXT_IN_FORMAT.has(name)) {
@@ -107,8 +111,15 @@ export async function* parsePrimary(chunks: AsyncIterable<Uint8Array | string>, 
             text = '';
           } else if (Object.hasOwn(DEP_LISTS, name)) list = DEP_LISTS[name as keyof typeof DEP_LISTS];
           else if (name === 'rpm:header-range') {
-            const what = `${label(pkg)}: <rpm:header-range>`;
-            pkg.headerRange = [readCount(reader, attrs['start'] ?? '', `${what} start`), readCount(reader, attrs['end'] ?? '', `${what} end`)];
+            const start = attrs.get('start') ?? '';
+            const end = attrs.get('end') ?? '';
+            const s = plainCount(start);
+            const e = plainCount(end);
+            if (s !== undefined && e !== undefined) pkg.headerRange = [s, e];
+            else {
+              const what = `${label(pkg)}: <rpm:header-range>`;
+              pkg.headerRange = [readCount(reader, start, `${what} start`), readCount(reader, end, `${what} end`)];
+            }
           }
         } else if (depth === 5 && list !== undefined && name === 'rpm:entry') {
           pkg.deps[list].push(readEntry(pkg, attrs));
@@ -117,6 +128,7 @@ export async function* parsePrimary(chunks: AsyncIterable<Uint8Array | string>, 
       text(t) {
         if (field !== undefined) text += t;
       },
+      wantsText: () => field !== undefined,
       close(name) {
         // depth becomes the closed element's parent level (metadata = 1, package = 2, ...).
         depth--;
@@ -125,7 +137,7 @@ export async function* parsePrimary(chunks: AsyncIterable<Uint8Array | string>, 
           field = undefined;
           if (name === 'name') pkg.name = text.trim();
           else if (name === 'arch') pkg.arch = text.trim();
-          else if (name === 'checksum') pkg.digest = readDigest(reader, pkg.checksumType, text, `${label(pkg)}: <checksum>`);
+          else if (name === 'checksum') pkg.digest = plainSha256(pkg.checksumType, text) ?? readDigest(reader, pkg.checksumType, text, `${label(pkg)}: <checksum>`);
           else if (name === 'rpm:sourcerpm') {
             const s = text.trim();
             if (s !== '') pkg.sourcerpm = s;
@@ -141,34 +153,35 @@ export async function* parsePrimary(chunks: AsyncIterable<Uint8Array | string>, 
     opts.file,
   );
 
-  function readVersion(b: Builder, attrs: Record<string, string>): void {
-    const e = attrs['epoch'];
-    b.epoch = e === undefined || e === '' ? 0 : readCount(reader, e, `${label(b)}: <version epoch>`);
-    if (attrs['ver'] !== undefined && attrs['ver'] !== '') b.version = attrs['ver'];
+  function readVersion(b: Builder, attrs: XmlAttrs): void {
+    const e = attrs.get('epoch');
+    b.epoch = e === undefined || e === '' ? 0 : (plainCount(e) ?? readCount(reader, e, `${label(b)}: <version epoch>`));
+    const ver = attrs.get('ver');
+    if (ver !== undefined && ver !== '') b.version = ver;
     // A missing rel is tolerated (libsolv does too); createrepo_c always writes one.
-    b.release = attrs['rel'] ?? '';
+    b.release = attrs.get('rel') ?? '';
   }
 
-  function readEntry(b: Builder, attrs: Record<string, string>): RpmDepEntry {
-    const name = attrs['name'];
+  function readEntry(b: Builder, attrs: XmlAttrs): RpmDepEntry {
+    const name = attrs.get('name');
     if (name === undefined || name === '') throw reader.error(`${label(b)}: <rpm:entry> without a name`);
     const entry: RpmDepEntry = { name, flags: 0, evr: '' };
-    const flags = attrs['flags'];
-    const ver = attrs['ver'];
+    const flags = attrs.get('flags');
+    const ver = attrs.get('ver');
     if (flags !== undefined) {
       const bits = FLAGS[flags];
       if (bits === undefined) throw reader.error(`${label(b)}: <rpm:entry name="${name}">: unknown flags ${JSON.stringify(flags)} (expected EQ, LT, LE, GT or GE)`);
       if (ver === undefined) throw reader.error(`${label(b)}: <rpm:entry name="${name}">: flags="${flags}" without ver`);
       entry.flags = bits;
-      const epoch = attrs['epoch'];
+      const epoch = attrs.get('epoch');
       // epoch="0" is how createrepo_c writes "no epoch"; both compare alike (depsolve.md §1.2).
-      const e = epoch === undefined || epoch === '' ? 0 : readCount(reader, epoch, `${label(b)}: <rpm:entry name="${name}"> epoch`);
-      const rel = attrs['rel'];
+      const e = epoch === undefined || epoch === '' ? 0 : (plainCount(epoch) ?? readCount(reader, epoch, `${label(b)}: <rpm:entry name="${name}"> epoch`));
+      const rel = attrs.get('rel');
       entry.evr = `${e > 0 ? `${e}:` : ''}${ver}${rel === undefined ? '' : `-${rel}`}`;
     } else if (ver !== undefined) {
       throw reader.error(`${label(b)}: <rpm:entry name="${name}">: ver without flags`);
     }
-    const pre = attrs['pre'];
+    const pre = attrs.get('pre');
     if (pre === '1' || pre === 'true') entry.pre = true;
     if (name.startsWith('(')) entry.rich = true;
     return entry;
