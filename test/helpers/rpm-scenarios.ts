@@ -546,11 +546,16 @@ async function buildScenario(s: Scenario, out: string): Promise<void> {
       await writeFile(spec, specText(p));
       for (const target of targets(p)) jobs.push({ spec, target });
     }
+    await mkdir(path.join(top, 'rpmdb'), { recursive: true });
     await pool(jobs, 2, async ({ spec, target }) => {
+      // Each build gets its own, already existing _topdir: two rpmbuilds creating the same
+      // parent directories at once fail with "failed to create directory: File exists".
+      const topdir = path.join(top, repo.id, `${path.basename(spec)}-${target ?? 'noarch'}`);
+      await mkdir(topdir, { recursive: true });
       const args = [
         '-bb', '--nodeps', '--quiet',
         ...(target !== null ? ['--target', target] : []),
-        '--define', `_topdir ${top}/${path.basename(spec)}-${target ?? 'noarch'}`,
+        '--define', `_topdir ${topdir}`,
         '--define', `_rpmdir ${repoDir}`,
         '--define', '_buildhost jigtree-scenarios',
         '--define', 'use_source_date_epoch_as_buildtime 1',

@@ -70,7 +70,7 @@ const CLI_CROSS_CHECK = CASES.filter(
     ['multilib/isa-32', 'impossible/only-older', 'impossible/unknown-among-known', 'installonly/both-versions', 'weak-deps/off', 'rich-deps/if-else', 'obsoletes/pinned-and-new'].includes(c.key),
 );
 
-let tmp: string;
+let tmp = '';
 let dnf: Map<string, DnfResult>;
 const testsolv = new Map<string, OracleResult>();
 
@@ -98,7 +98,8 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true });
+  // beforeAll may have failed before making it.
+  if (tmp !== '') await rm(tmp, { recursive: true, force: true });
 });
 
 function dnfOf(key: string): DnfResult {
