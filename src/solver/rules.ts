@@ -3,7 +3,7 @@
 // installed; a conflict pair is added by whichever side comes first), so the solver never walks
 // the whole 63,440-package universe. Every clause carries the number of a RuleInfo, its
 // provenance, from which problems are explained (§5.3 "problem reporting").
-import { formatRichDep, formatRpmDepRange, isRichDep, parseRichDep, type DebPackageRecord, type DebRelation, type DebRelationExpr, type RichDep, type RpmDepEntry, type RpmPackageRecord } from '../pkg/index.js';
+import { formatRichDep, formatRpmDepRange, isRichDep, parseRichDep, type DebRelation, type DebRelationExpr, type RichDep, type RpmDepEntry } from '../pkg/index.js';
 import { describePackage, formatDebRelation, type Pool, type Solvable } from './pool.js';
 import type { ProblemRule } from './types.js';
 
@@ -15,16 +15,6 @@ export type RuleInfo = {
   dep?: string;
   /** job: the spec as the user wrote it. */
   job?: string;
-};
-
-/** A requires-like group of a package: its providers in policy order, for decisions. */
-export type DepGroup = {
-  /** Clause literals beyond the package's own negative literal, in alternative order. */
-  alternatives: number[][];
-  clause: number;
-  weak: boolean;
-  /** For weak rich deps: the clauses still to satisfy (positive literals only). */
-  text: string;
 };
 
 /** An internal boolean formula over solvables (rich deps after provider lookup). */
@@ -195,14 +185,4 @@ export function ruleText(pool: Pool, info: RuleInfo): string {
     case 'weak':
       return 'weak dependency';
   }
-}
-
-/** The records' fields by ecosystem, typed (for the rule builder). */
-export function asRpm(s: Solvable): RpmPackageRecord {
-  return s.record as RpmPackageRecord;
-}
-
-/** The deb record of a solvable. */
-export function asDeb(s: Solvable): DebPackageRecord {
-  return s.record as DebPackageRecord;
 }

@@ -10,7 +10,7 @@
 import { InternalError } from '../core/index.js';
 import { compareDebianVersions, parseRpmDep, rpmDepOverlaps, type DebPackageRecord, type DebRelationExpr, type RpmPackageRecord } from '../pkg/index.js';
 import { describePackage, Pool, type Solvable } from './pool.js';
-import { debGroupAlternatives, debGroupText, evalFormula, isRpmlibDep, richFormula, richOf, rpmDepFormula, rpmDepText, ruleText, toCnf, type RuleInfo } from './rules.js';
+import { debGroupAlternatives, debGroupText, evalFormula, isRpmlibDep, rpmDepFormula, rpmDepText, ruleText, toCnf, type RuleInfo } from './rules.js';
 import { RETRY, Sat, type Lit } from './sat.js';
 import type { Problem, ProblemRule, SolvedPackage, SolveRequest, SolveResult } from './types.js';
 
@@ -600,19 +600,14 @@ class Search {
           const id = pool.solvableAt(r, si, i);
           if (id === 0) continue;
           const rec = pool.get(id).record as RpmPackageRecord;
-          {
-            if (this.supplementTried.has(id) || this.val(id) !== 0) continue;
-            const holds = rec.supplements.some((e) => {
-              const f = e.rich === true ? richFormula(pool, richOf(e)) : rpmDepFormula(pool, e);
-              return evalFormula(f, (p) => this.val(p) === 1);
-            });
-            if (!holds) continue;
-            this.supplementTried.add(id);
-            this.ensureVars();
-            // Only the best version of a name is offered (libsolv prunes candidates the same way).
-            const pick = this.choose([pool.allNamed(rec.name).filter((c) => this.val(c) === 0)]);
-            if (pick !== 0) return pick;
-          }
+          if (this.supplementTried.has(id) || this.val(id) !== 0) continue;
+          // rpmDepFormula reads plain and rich entries alike.
+          if (!rec.supplements.some((e) => evalFormula(rpmDepFormula(pool, e), (p) => this.val(p) === 1))) continue;
+          this.supplementTried.add(id);
+          this.ensureVars();
+          // Only the best version of a name is offered (libsolv prunes candidates the same way).
+          const pick = this.choose([pool.allNamed(rec.name).filter((c) => this.val(c) === 0)]);
+          if (pick !== 0) return pick;
         }
       }
     }
