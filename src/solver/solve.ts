@@ -21,7 +21,6 @@ type Group = {
   /** Literals (other than the package's own) that must be true for the group to bite: rich `if`. */
   conditions: number[];
   weak: boolean;
-  text: string;
   /** deb: each alternative's package name (the real package is preferred over providers). */
   names?: string[];
 };
@@ -308,7 +307,7 @@ class Search {
           continue;
         }
         this.addRule([-s.id, ...clause], { kind: 'requires', pkg: s.id, dep: text });
-        groups.push({ alternatives: [positives], conditions, weak: false, text });
+        groups.push({ alternatives: [positives], conditions, weak: false });
       }
     }
     for (const e of r.conflicts) {
@@ -351,7 +350,7 @@ class Search {
       });
       const bestRank = Math.min(...better.map((t) => pool.archRank(pool.get(t).record.arch) ?? 99));
       const best = better.filter((t) => pool.archRank(pool.get(t).record.arch) === bestRank);
-      if (best.length > 0) groups.push({ alternatives: [best], conditions: [], weak: false, text: `${r.name} (best arch)` });
+      if (best.length > 0) groups.push({ alternatives: [best], conditions: [], weak: false });
     }
     // Recommends steer choices even when weak deps are off (prune_to_recommended, §5.3).
     {
@@ -360,7 +359,7 @@ class Search {
         const cnf = toCnf(rpmDepFormula(pool, e));
         for (const clause of cnf) {
           if (clause.length === 0 || clause.includes(s.id)) continue;
-          groups.push({ alternatives: [clause.filter((l) => l > 0)], conditions: clause.filter((l) => l < 0).map((l) => -l), weak: true, text: rpmDepText(e) });
+          groups.push({ alternatives: [clause.filter((l) => l > 0)], conditions: clause.filter((l) => l < 0).map((l) => -l), weak: true });
         }
       }
     }
@@ -384,13 +383,13 @@ class Search {
         continue;
       }
       this.addRule([-s.id, ...flat], { kind: 'requires', pkg: s.id, dep: text });
-      groups.push({ alternatives, conditions: [], weak: false, text, names: relationNames(expr) });
+      groups.push({ alternatives, conditions: [], weak: false, names: relationNames(expr) });
     }
     if (this.request.weakDeps) {
       for (const expr of r.recommends) {
         const alternatives = debGroupAlternatives(pool, expr, s);
         if (alternatives.flat().includes(s.id)) continue;
-        groups.push({ alternatives, conditions: [], weak: true, text: debGroupText(expr), names: relationNames(expr) });
+        groups.push({ alternatives, conditions: [], weak: true, names: relationNames(expr) });
       }
     }
     for (const [field, kind] of [
