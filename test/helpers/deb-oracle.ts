@@ -331,7 +331,11 @@ export function expectMatchesOracle(ours: OurDeb, o: OracleDeb, gnu: GnuTarLine[
   for (const [key, deps] of Object.entries(o.deps)) expect([key, listedDeps(pkg.info.deps[key] ?? [])]).toEqual([key, deps]);
 
   // control.tar: files, md5sums, conffiles (and the entries flagged as config), scripts, triggers.
-  expect(pkg.deb.controlFiles).toEqual(Object.entries(o.controlFiles).map(([name, f]) => ({ name, mode: f.mode, size: f.size })).sort((a, b) => (a.name < b.name ? -1 : 1)));
+  expect(pkg.deb.controlFiles.map(({ name, mode, size }) => ({ name, mode, size }))).toEqual(Object.entries(o.controlFiles).map(([name, f]) => ({ name, mode: f.mode, size: f.size })).sort((a, b) => (a.name < b.name ? -1 : 1)));
+  for (const f of pkg.deb.controlFiles) {
+    const text = o.controlFiles[f.name]?.text;
+    if (text !== null && text !== undefined) expect(Buffer.from(f.bytes).toString('utf8'), `control member ${f.name}`).toBe(text);
+  }
   const md5Text = o.controlFiles['md5sums']?.text ?? '';
   const md5 = md5Text.split('\n').filter((l) => l !== '').map((l) => [`/${l.slice(34)}`, l.slice(0, 32)]);
   expect([...pkg.deb.md5sums]).toEqual(md5);

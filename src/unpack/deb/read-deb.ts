@@ -26,6 +26,8 @@ import { MAINTAINER_SCRIPTS, parseConffiles, parseMd5sums, parseTriggers, script
 export const MAX_CONTROL_TAR = 64 << 20;
 /** control.tar members up to this size are always decoded in-process. */
 const SMALL_CONTROL_TAR = 1 << 20;
+/** data.tar members up to this size (compressed) are decoded in-process (see makeEntries). */
+const SMALL_DATA_TAR = 256 * 1024;
 /** Largest debian-binary member (it holds "2.0\n"). */
 const MAX_DEBIAN_BINARY = 4096;
 
@@ -33,7 +35,8 @@ const MAX_DEBIAN_BINARY = 4096;
 export type DebMember = { name: string; compression: Compression; size: number };
 
 /** One file of control.tar (top-level regular files only; directories are not listed). */
-export type DebControlFile = { name: string; mode: number; size: number };
+/** A member of control.tar: its bytes are kept (they are small) for the dpkg database (info/<pkg>.<member>). */
+export type DebControlFile = { name: string; mode: number; size: number; bytes: Uint8Array };
 
 /** What a .deb records beyond `PackageInfo`: its control data as parsed from control.tar. */
 export type DebDetails = {
@@ -280,7 +283,7 @@ function parseControl(files: Map<string, { bytes: Uint8Array; mode: number }>, l
     symbols: files.has('symbols'),
     templates: files.has('templates'),
     controlFiles: [...files]
-      .map(([name, f]) => ({ name, mode: f.mode, size: f.bytes.length }))
+      .map(([name, f]) => ({ name, mode: f.mode, size: f.bytes.length, bytes: f.bytes }))
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
   };
 }
@@ -325,7 +328,11 @@ function makeEntries(members: AsyncGenerator<ArMember, number, undefined>, data:
   async function* stream(): AsyncGenerator<ArchiveEntry, void, undefined> {
     try {
       opts.signal?.throwIfAborted();
-      const tar = decode(data.member.compression, data.ar.body, label, decodeOptions(label, opts));
+      // A small data.tar decodes faster in-process than through a new decoder process (spawning
+      // one costs ~12 ms of the caller's thread when its heap is large; compose measured 1.2 s
+      // of spawns over minbase's 96 packages, most of them a few KiB).
+      const small = data.ar.size <= SMALL_DATA_TAR;
+      const tar = decode(data.member.compression, data.ar.body, label, small ? { file: label, decoders: 'builtin' } : decodeOptions(label, opts));
       for await (const e of readTar(tar, tarOptions(label, opts))) {
         let body: EntryBody | undefined = e.body;
         if (body !== undefined && opts.verifyMd5sums === true) {
