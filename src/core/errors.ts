@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'E_NOT_FOUND'
   | 'E_FETCH'
   | 'E_SIGNATURE'
+  | 'E_SOLVE'
   | 'E_IO'
   | 'E_INTERNAL';
 
@@ -145,6 +146,17 @@ export class FetchError extends JigtreeError {
     const safe = redactUrl(url);
     super('E_FETCH', `${safe}: ${why}`, { data: { url: safe, ...(opts.status === undefined ? {} : { status: opts.status }) }, cause: opts.cause });
     this.status = opts.status;
+  }
+}
+
+/**
+ * The requested package set cannot be installed; `data.problems` holds each problem's text
+ * (the solver's explanation, in dnf's or apt's words).
+ */
+export class SolveError extends JigtreeError {
+  constructor(what: string, problems: readonly string[]) {
+    // One problem goes on the first line, so the one-line error names it.
+    super('E_SOLVE', problems.length === 1 ? `${what}: the package set cannot be installed: ${problems[0] ?? ''}` : `${what}: ${problems.length} problems prevent installing the package set:\n${problems.join('\n')}`, { data: { problems: [...problems] } });
   }
 }
 

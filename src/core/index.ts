@@ -4,3 +4,4 @@ export { ByteReader, concatBytes } from './byte-reader.js';
 export { assertNever } from './assert.js';
 export { readXattrs, readXattr, writeXattr, xattrsAvailable } from './xattrs.js';
 export { createLimit, type Limit } from './limit.js';
+export { NET_ERRORS } from './net-errors.js';

@@ -26,7 +26,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Dispatcher } from 'undici';
-import { createLimit, fsError, FetchError, redactUrl, FormatError, IntegrityError, InternalError, JigtreeError, NotFoundError, SignatureError, UsageError, type FormatName, type Limit } from '../core/index.js';
+import { createLimit, fsError, NET_ERRORS, FetchError, redactUrl, FormatError, IntegrityError, InternalError, JigtreeError, NotFoundError, SignatureError, UsageError, type FormatName, type Limit } from '../core/index.js';
 import type { PackageRecord } from '../pkg/index.js';
 import { selectAptIndexes, type IndexTarget, type SkippedIndex } from './apt/select-indexes.js';
 import { parseRelease } from './apt/release.js';
@@ -90,26 +90,6 @@ function transientError(url: string, why: string, opts: { status?: number; cause
   transient.add(e);
   return e;
 }
-
-/** Network error codes (Node and undici) → words, and whether retrying can help. */
-const NET_ERRORS: Record<string, [string, boolean]> = {
-  ECONNREFUSED: ['connection refused', true],
-  ECONNRESET: ['connection reset', true],
-  ETIMEDOUT: ['timed out', true],
-  EPIPE: ['connection closed', true],
-  EHOSTUNREACH: ['host unreachable', true],
-  ENETUNREACH: ['network unreachable', true],
-  EAI_AGAIN: ['name lookup failed temporarily', true],
-  ENOTFOUND: ['host not found', false],
-  UND_ERR_CONNECT_TIMEOUT: ['connect timeout', true],
-  UND_ERR_HEADERS_TIMEOUT: ['no response (headers timeout)', true],
-  UND_ERR_BODY_TIMEOUT: ['download stalled (body timeout)', true],
-  UND_ERR_SOCKET: ['connection closed by the server', true],
-  UND_ERR_CLOSED: ['connection closed', true],
-  UND_ERR_REQ_CONTENT_LENGTH_MISMATCH: ['response shorter than its Content-Length', true],
-  UND_ERR_RES_CONTENT_LENGTH_MISMATCH: ['response shorter than its Content-Length', true],
-  UND_ERR_INVALID_ARG: ['invalid request', false],
-};
 
 /** An error thrown by undici (or the socket under it) as a FetchError naming the URL. */
 function networkError(url: string, err: unknown, signal: AbortSignal): unknown {

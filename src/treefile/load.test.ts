@@ -56,8 +56,8 @@ add-commit-metadata: {k: top, t: 1}
       arch: 'amd64', // an earlier include wins over a later one
       // lists: with include [a, b] the order is b, a, self (treefile.md §2)
       repos: [
-        { kind: 'apt', id: 'extra', baseurl: 'http://x/debian', suite: 'bookworm', components: ['main'], trusted: true, priority: 500 },
-        { kind: 'apt', id: 'base', baseurl: `file://${dir}/mirror`, suite: 'bookworm', components: ['main'], signedBy: at('sub/keys/k.gpg'), trusted: false, priority: 500 },
+        { kind: 'apt', id: 'extra', baseurl: 'http://x/debian', mirrors: ['http://x/debian'], suite: 'bookworm', components: ['main'], trusted: true, priority: 500 },
+        { kind: 'apt', id: 'base', baseurl: `file://${dir}/mirror`, mirrors: [`file://${dir}/mirror`], suite: 'bookworm', components: ['main'], signedBy: at('sub/keys/k.gpg'), trusted: false, priority: 500 },
       ],
       packages: ['extra-pkg', 'base-pkg', 'shared', 'mid-pkg', 'top-pkg'],
       excludePackages: ['x-extra', 'x-mid', 'x-top'],

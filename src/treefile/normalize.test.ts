@@ -51,7 +51,7 @@ describe('parseTreefile: the issue-4 deb example', () => {
       ref: 'example/bookworm/minbase',
       arch: 'amd64',
       repos: [{
-        kind: 'apt', id: 'bookworm', baseurl: 'http://127.0.0.1:8080/debian', suite: 'bookworm', components: ['main'],
+        kind: 'apt', id: 'bookworm', baseurl: 'http://127.0.0.1:8080/debian', mirrors: ['http://127.0.0.1:8080/debian'], suite: 'bookworm', components: ['main'],
         signedBy: '/srv/trees/keys/debian-archive-keyring.gpg', trusted: false, priority: 500,
       }],
       packages: ['apt', 'systemd'],
@@ -76,7 +76,7 @@ describe('parseTreefile: the issue-4 deb example', () => {
 
   it('applies apt defaults: components [main], trusted, priority', () => {
     const t = parse('ref: r\narch: arm64\nrepos: [{id: d, kind: apt, baseurl: /mirror/debian, suite: bookworm, trusted: true}]\npackages: [bash]\n');
-    expect(t.repos).toStrictEqual([{ kind: 'apt', id: 'd', baseurl: 'file:///mirror/debian', suite: 'bookworm', components: ['main'], trusted: true, priority: 500 }]);
+    expect(t.repos).toStrictEqual([{ kind: 'apt', id: 'd', baseurl: 'file:///mirror/debian', mirrors: ['file:///mirror/debian'], suite: 'bookworm', components: ['main'], trusted: true, priority: 500 }]);
     expect(t.recommends).toBe(true);
   });
 });
@@ -91,8 +91,10 @@ describe('parseTreefile: rpm', () => {
       basearch: 'i386',
       releasever: '40',
       repos: [
-        { kind: 'rpm-md', id: 'fedora', baseurl: 'file:///srv/trees/repos/40/i386', gpgcheck: true, gpgkey: '/srv/trees/keys/RPM-GPG-KEY-fedora', priority: 99, cost: 1000 },
-        { kind: 'rpm-md', id: 'updates', baseurl: 'https://mirror.example/pub/fedora/linux/updates/40/Everything/i386', gpgcheck: false, priority: 10, cost: 500 },
+        { kind: 'rpm-md', id: 'fedora', baseurl: 'file:///srv/trees/repos/40/i386', mirrors: ['file:///srv/trees/repos/40/i386'], gpgcheck: true, gpgkey: '/srv/trees/keys/RPM-GPG-KEY-fedora', priority: 99, cost: 1000 },
+        {
+          kind: 'rpm-md', id: 'updates', baseurl: 'https://mirror.example/pub/fedora/linux/updates/40/Everything/i386',
+          mirrors: ['https://mirror.example/pub/fedora/linux/updates/40/Everything/i386'], gpgcheck: false, priority: 10, cost: 500 },
       ],
       // split on blanks as rpm-ostree does; packages-<basearch> joins, other arches do not
       packages: ['bash', 'coreutils', 'kernel', 'glibc'],
@@ -199,7 +201,7 @@ packages: [a]
       { pointer: '/repos/2/gpgcheck', message: '"gpgcheck" is a key of rpm-md repos; apt repos do not take it (line 6)' },
       { pointer: '/repos/2', message: 'missing required key "suite" (apt repos need one, e.g. bookworm) (line 6)' },
       { pointer: '/repos/2', message: 'no signed-by keyring is given: set signed-by, or trusted: true for an unsigned repo (line 6)' },
-      { pointer: '/repos/3/mirrors', message: 'mirror lists are not supported yet (issue 5): give one baseurl (line 7)' },
+      { pointer: '/repos/3/mirrors', message: 'give either "baseurl" or "mirrors", not both (put the baseurl first in mirrors) (line 7)' },
       { pointer: '/repos/4/suite', message: 'expected a suite name such as bookworm, got "s/" (flat repositories are not supported) (line 8)' },
       { pointer: '/repos/4/id', message: 'duplicate repo id "e" (first in tf.yaml at /repos/3) (line 8)' },
       { pointer: '/repos/6/id', message: 'duplicate repo id "f" (first in tf.yaml at /repos/5) (line 10)' },
@@ -279,6 +281,54 @@ describe('baseurl resolution', () => {
   });
 });
 
+describe('repo mirrors', () => {
+  const apt = (repo: string): string => `ref: r\narch: amd64\nreleasever: "12"\nrepos:\n  - {id: d, kind: apt, suite: s, trusted: true, ${repo}}\npackages: [a]\n`;
+
+  it('takes a list of URLs in order, resolved and substituted as baseurl is; baseurl is the first', () => {
+    const t = parse(apt('mirrors: ["http://one.example/debian/", "../local/$arch", "file:///srv/deb$releasever"]'));
+    expect(t.repos[0]?.mirrors).toStrictEqual(['http://one.example/debian', 'file:///srv/local/amd64', 'file:///srv/deb12']);
+    expect(t.repos[0]?.baseurl).toBe('http://one.example/debian');
+    const rpm = parse('ref: r\narch: x86_64\nrepos:\n  - id: f\n    kind: rpm-md\n    gpgcheck: false\n    mirrors:\n      - https://a.example/f/$basearch\n      - https://b.example/f/$basearch\npackages: [a]\n');
+    expect(rpm.repos[0]).toStrictEqual({
+      kind: 'rpm-md', id: 'f', baseurl: 'https://a.example/f/x86_64', mirrors: ['https://a.example/f/x86_64', 'https://b.example/f/x86_64'],
+      gpgcheck: false, priority: 99, cost: 1000,
+    });
+  });
+
+  it('gives a lone baseurl as a list of one', () => {
+    expect(parse(apt('baseurl: /m/')).repos[0]?.mirrors).toStrictEqual(['file:///m']);
+  });
+
+  it('refuses both keys, neither, an empty list, a wrong type, bad and repeated URLs, one line each', () => {
+    expect(issuesOf(apt('baseurl: /m, mirrors: [/n]'))).toEqual([
+      { pointer: '/repos/0/mirrors', message: 'give either "baseurl" or "mirrors", not both (put the baseurl first in mirrors) (line 5)' },
+    ]);
+    expect(issuesOf(apt('components: [main]'))).toEqual([
+      { pointer: '/repos/0', message: 'missing required key "baseurl" or "mirrors" (a list of URLs tried in order) (line 5)' },
+    ]);
+    expect(issuesOf(apt('mirrors: []'))).toEqual([{ pointer: '/repos/0/mirrors', message: 'expected at least one mirror URL (line 5)' }]);
+    expect(issuesOf(apt('mirrors: http://one.example/debian'))).toEqual([
+      { pointer: '/repos/0/mirrors', message: 'expected a list of URLs (http, https, file) or paths relative to the treefile, got the string "http://one.example/debian" (line 5)' },
+    ]);
+    expect(issuesOf(apt('mirrors: [http://a, 7, ""]'))).toEqual([
+      { pointer: '/repos/0/mirrors/1', message: 'expected a string, got the number 7 (line 5)' },
+      { pointer: '/repos/0/mirrors/2', message: 'expected a string, got an empty string (line 5)' },
+    ]);
+    expect(issuesOf(apt('mirrors: [http://a, "ftp://b", "http://c/$nope", "http://A/"]'))).toEqual([
+      { pointer: '/repos/0/mirrors/1', message: 'expected an http, https or file URL, got "ftp://b" (line 5)' },
+      { pointer: '/repos/0/mirrors/2', message: 'unknown variable $nope in "http://c/$nope" (known: $arch, $basearch, $releasever, $releasever_major, $releasever_minor) (line 5)' },
+      { pointer: '/repos/0/mirrors/3', message: 'mirror "http://a" is listed twice (line 5)' },
+    ]);
+  });
+
+  it('counts in the canonical JSON (the inputhash)', () => {
+    const one = canonicalTreefileJson(parse(apt('mirrors: [http://a, http://b]')));
+    expect(one).toContain('"mirrors":["http://a","http://b"]');
+    expect(canonicalTreefileJson(parse(apt('mirrors: [http://b, http://a]')))).not.toBe(one);
+    expect(canonicalTreefileJson(parse(apt('baseurl: http://a')))).not.toBe(one);
+  });
+});
+
 describe('canonicalTreefileJson', () => {
   it('does not depend on key order, comments or syntax', () => {
     const reordered = `# a comment
@@ -331,11 +381,13 @@ describe('property: parseTreefile of arbitrary data', () => {
 
   it('a valid treefile with one key replaced by random data only gives ValidationError', () => {
     const keys = [...Object.keys(base), 'include', 'architectures', 'installonly', 'multilib-policy', 'units', 'add-files', 'timestamp', 'releasever', 'packages-amd64'];
-    fc.assert(fc.property(fc.constantFrom(...keys), fc.jsonValue(), fc.integer({ min: 0, max: 5 }), (key, v, repoKey) => {
+    fc.assert(fc.property(fc.constantFrom(...keys), fc.jsonValue(), fc.integer({ min: 0, max: 6 }), (key, v, repoKey) => {
       const doc = structuredClone(base);
-      if (key === 'repos' && repoKey < 5) {
+      if (key === 'repos' && repoKey < 6) {
         const repo = (doc['repos'] as Record<string, unknown>[])[0] ?? {};
-        repo[['id', 'kind', 'baseurl', 'suite', 'components'][repoKey] ?? 'id'] = v;
+        // `mirrors` in place of baseurl: random data where a URL list belongs.
+        if (repoKey === 5) delete repo['baseurl'];
+        repo[['id', 'kind', 'baseurl', 'suite', 'components', 'mirrors'][repoKey] ?? 'id'] = v;
       } else {
         doc[key] = v;
       }

@@ -316,11 +316,17 @@ export function normalizeTreefile(layer: TreefileLayer, opts: { lineOf?: LineLoc
   const aptRepos: AptRepoConfig[] = [];
   for (const r of layer.repos) {
     if (!r.complete) continue;
-    const urlAt = { file: r.at.file, pointer: `${r.at.pointer}/baseurl` };
-    const raw = sub(r.baseurl, urlAt);
-    const resolved = raw === undefined ? undefined : resolveBaseurl(raw, r.dir);
-    if (resolved !== undefined && 'error' in resolved) fail(urlAt, resolved.error);
-    const baseurl = resolved !== undefined && 'value' in resolved ? resolved.value : '';
+    // One baseurl is a mirror list of one; every entry gets the same substitution and resolution.
+    const written: At<string>[] = r.mirrors ?? [{ value: r.baseurl, at: { file: r.at.file, pointer: `${r.at.pointer}/baseurl` } }];
+    const mirrors: string[] = [];
+    for (const m of written) {
+      const raw = sub(m.value, m.at);
+      const resolved = raw === undefined ? undefined : resolveBaseurl(raw, r.dir);
+      if (resolved !== undefined && 'error' in resolved) fail(m.at, resolved.error);
+      else if (resolved !== undefined && mirrors.includes(resolved.value)) fail(m.at, `mirror ${JSON.stringify(resolved.value)} is listed twice`);
+      else if (resolved !== undefined) mirrors.push(resolved.value);
+    }
+    const baseurl = mirrors[0] ?? '';
     if (r.kind === 'rpm-md') {
       let gpgkey: string | undefined;
       if (r.gpgkey !== undefined) {
@@ -331,12 +337,12 @@ export function normalizeTreefile(layer: TreefileLayer, opts: { lineOf?: LineLoc
         else if (k !== undefined) gpgkey = k.value;
       }
       rpmRepos.push({
-        kind: 'rpm-md', id: r.id, baseurl, gpgcheck: r.gpgcheck ?? true, ...(gpgkey === undefined ? {} : { gpgkey }),
+        kind: 'rpm-md', id: r.id, baseurl, mirrors, gpgcheck: r.gpgcheck ?? true, ...(gpgkey === undefined ? {} : { gpgkey }),
         priority: r.priority ?? 99, cost: r.cost ?? 1000,
       });
     } else {
       aptRepos.push({
-        kind: 'apt', id: r.id, baseurl, suite: r.suite ?? '', components: r.components ?? ['main'],
+        kind: 'apt', id: r.id, baseurl, mirrors, suite: r.suite ?? '', components: r.components ?? ['main'],
         ...(r.signedBy === undefined ? {} : { signedBy: r.signedBy }), trusted: r.trusted ?? false, priority: r.priority ?? 500,
       });
     }

@@ -50,7 +50,7 @@ export const ARCH_PACKAGES_KEY = /^packages-([A-Za-z0-9_-]+)$/;
 
 /** Repo keys by kind; `common` ones apply to both. */
 export const REPO_KEYS = {
-  common: ['id', 'kind', 'baseurl', 'priority'],
+  common: ['id', 'kind', 'baseurl', 'mirrors', 'priority'],
   'rpm-md': ['gpgcheck', 'gpgkey', 'cost'],
   apt: ['suite', 'components', 'signed-by', 'trusted'],
 } as const;
@@ -80,7 +80,10 @@ export type RepoLayer = {
   /** False when the entry had issues (then `id`/`baseurl` may be ''). */
   complete: boolean;
   id: string;
+  /** `baseurl` as written, or '' when the repo gives `mirrors`. */
   baseurl: string;
+  /** `mirrors` as written (non-empty), each with its pointer; absent when the repo gives `baseurl`. */
+  mirrors?: At<string>[];
   priority?: number;
   gpgcheck?: boolean;
   gpgkey?: string;
@@ -120,7 +123,7 @@ export type LayerContext = { file: string; dir: string };
 /**
  * Validates one treefile document on its own: types, enums, unknown keys (with the nearest known
  * key), repo keys of the wrong kind. Every problem is collected; relative paths other than
- * `baseurl` and `gpgkey` (which may hold variables) are made absolute here.
+ * `baseurl`, `mirrors` and `gpgkey` (which may hold variables) are made absolute here.
  */
 export function checkTreefileLayer(doc: Pick<TreefileDocument, 'value' | 'sourceOf'>, ctx: LayerContext): { layer: TreefileLayer; issues: LayerIssue[] } {
   if (!path.isAbsolute(ctx.dir)) throw new InternalError(`treefile dir must be absolute: ${ctx.dir}`);
@@ -297,15 +300,21 @@ function checkRepo(c: Checker, raw: unknown, p: string, ctx: LayerContext): Repo
       case 'trusted':
         setPlain(repo, 'trusted', c.bool(v, kp));
         break;
-      case 'mirrors':
-        c.fail(kp, 'mirror lists are not supported yet (issue 5): give one baseurl', true);
+      case 'mirrors': {
+        // dnf's `baseurl` may list several URLs, tried in order (dnf.conf "baseurl"); rpm-ostree
+        // passes them through. Here the list is its own key so one URL stays a plain string.
+        const items = c.stringList(v, kp, { what: 'a list of URLs (http, https, file) or paths relative to the treefile' });
+        if (Array.isArray(v) && v.length === 0) c.fail(kp, 'expected at least one mirror URL');
+        else if (Array.isArray(v) && items.length === v.length) repo.mirrors = items;
         break;
+      }
       default:
         c.unknownKey(key, kp, ALL_REPO_KEYS, 'repo');
     }
   }
   if (raw['id'] === undefined) c.fail(p, 'missing required key "id"');
-  if (raw['baseurl'] === undefined) c.fail(p, 'missing required key "baseurl"');
+  if (raw['baseurl'] === undefined && raw['mirrors'] === undefined) c.fail(p, 'missing required key "baseurl" or "mirrors" (a list of URLs tried in order)');
+  if (raw['baseurl'] !== undefined && raw['mirrors'] !== undefined) c.fail(pointerJoin(p, 'mirrors'), 'give either "baseurl" or "mirrors", not both (put the baseurl first in mirrors)', true);
   if (kind === 'apt' && raw['suite'] === undefined) c.fail(p, 'missing required key "suite" (apt repos need one, e.g. bookworm)');
   // No host keyrings are consulted (rpm-ostree ignores the host's repo config too), so a repo
   // that checks signatures must name its key.

@@ -8,8 +8,13 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [key:
 export type RpmMdRepoConfig = {
   kind: 'rpm-md';
   id: string;
-  /** Absolute URL: `file:///abs/dir` or `http(s)://host/path`, no trailing `/`, variables substituted. */
+  /** Absolute URL: `file:///abs/dir` or `http(s)://host/path`, no trailing `/`, variables substituted; = mirrors[0]. */
   baseurl: string;
+  /**
+   * Every URL of the repo, resolved as baseurl is, in the order to try them (dnf's baseurl list):
+   * `[baseurl]` when the treefile gives one baseurl, else its `mirrors`. Never empty.
+   */
+  mirrors: string[];
   /** Default true: repodata/repomd.xml.asc must verify against `gpgkey`. */
   gpgcheck: boolean;
   /** Absolute file path (resolved against the declaring treefile's dir) or an http(s) URL. */
@@ -24,8 +29,10 @@ export type RpmMdRepoConfig = {
 export type AptRepoConfig = {
   kind: 'apt';
   id: string;
-  /** The archive root (the directory holding `dists/` and `pool/`), as for RpmMdRepoConfig. */
+  /** The archive root (the directory holding `dists/` and `pool/`), as for RpmMdRepoConfig; = mirrors[0]. */
   baseurl: string;
+  /** Every archive root, in the order to try them, as for RpmMdRepoConfig (apt's mirror+file lists). */
+  mirrors: string[];
   suite: string;
   /** Default `['main']`. */
   components: string[];
