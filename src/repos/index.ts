@@ -9,3 +9,4 @@ export { createPackageIndexBuilder, openPackageIndex, type PackageFlag, type Pac
 export { loadRepos, loadFileProviders, type LoadReposOptions, type LoadFileProvidersOptions } from './load.js';
 export type { AptRepoSource, Decompressor, LoadedRepo, LoadEvent, MetadataCompression, MetadataFileRef, RepoSource, RpmMdRepoSource } from './types.js';
 export { locationUrl } from './metadata-url.js';
+export { readKeyring, verifyRpmSignature, type Keyring, type RpmSignatureBlobs, type VerifyRpmSignatureOptions } from './verify-rpm-signature.js';
