@@ -10,3 +10,4 @@ export { diff, type DiffOptions } from './diff.js';
 export { show, parseObjectType, type ShowOptions, type ShowResult } from './show.js';
 export type { Finding, FindingKind, FsckReport, FsckEvent, DiffResult, TreeDiff, CommitChange, CheckoutMode, CheckoutResult, JsonValue, RefEntry } from '../ostree/index.js';
 export { resolve, type ResolveOptions, type ResolveResult } from './resolve.js';
+export { compose, nextVersion, COMPOSE_METADATA, type ComposeOptions, type ComposeResult, type ComposeEvent, type ComposeStage } from './compose.js';

@@ -1,3 +1,5 @@
+import os from 'node:os';
+import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from '../core/index.js';
@@ -50,4 +52,12 @@ export function uintOption(value: string | undefined, what: string): number | un
   if (value === undefined) return undefined;
   if (!/^\d{1,10}$/.test(value) || Number(value) > 0xffffffff) throw new UsageError(`${what}: expected a number from 0 to 4294967295, got ${JSON.stringify(value)}`);
   return Number(value);
+}
+
+/** The default cache directory: $JIGTREE_CACHE_DIR, else $XDG_CACHE_HOME/jigtree, else ~/.cache/jigtree (XDG). */
+export function defaultCacheDir(env: NodeJS.ProcessEnv): string {
+  const explicit = env['JIGTREE_CACHE_DIR'];
+  if (explicit !== undefined && explicit !== '') return explicit;
+  const xdg = env['XDG_CACHE_HOME'];
+  return path.join(xdg !== undefined && xdg !== '' ? xdg : path.join(os.homedir(), '.cache'), 'jigtree');
 }

@@ -6,6 +6,7 @@ import { EXIT, type CliContext, type CommandModule } from './command.js';
 /** The command table (as ostree's main.c): name, one-line summary, lazy loader. */
 const COMMANDS: { name: string; summary: string; load: () => Promise<CommandModule> }[] = [
   { name: 'resolve', summary: 'Resolve a treefile\'s packages as dnf/apt would; print the set or the problems (--lockfile OUT)', load: () => import('./commands/resolve.js') },
+  { name: 'compose', summary: 'Compose a treefile into an OSTree commit (or --rootfs DIR); "no change" when inputs are unchanged', load: () => import('./commands/compose.js') },
   { name: 'init', summary: 'Create an OSTree repository (--mode archive|bare-user|bare)', load: () => import('./commands/init.js') },
   { name: 'commit', summary: 'Commit a directory to a branch; prints the commit checksum', load: () => import('./commands/commit.js') },
   { name: 'summary', summary: 'Regenerate the repository summary file (--update)', load: () => import('./commands/summary.js') },

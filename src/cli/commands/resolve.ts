@@ -1,9 +1,8 @@
-import os from 'node:os';
-import path from 'node:path';
 import { resolve } from '../../api/resolve.js';
 import { writeLockfile } from '../../lockfile/index.js';
 import type { LoadEvent } from '../../repos/index.js';
-import { EXIT, parseCommandArgs, type CliContext } from '../command.js';
+import { formatSize } from '../render/format.js';
+import { EXIT, defaultCacheDir, parseCommandArgs, type CliContext } from '../command.js';
 
 const USAGE = `Usage: jigtree resolve TREEFILE [--json] [--lockfile OUT] [--cachedir DIR] [-v]
 
@@ -17,25 +16,6 @@ exit status is 1.
                   else ~/.cache/jigtree)
   -v, --verbose   report each metadata file read, verified, parsed or taken from the cache
 `;
-
-/** The default cache directory, as XDG says (the CLI is where ambient state is read). */
-function defaultCacheDir(env: NodeJS.ProcessEnv): string {
-  const explicit = env['JIGTREE_CACHE_DIR'];
-  if (explicit !== undefined && explicit !== '') return explicit;
-  const xdg = env['XDG_CACHE_HOME'];
-  return path.join(xdg !== undefined && xdg !== '' ? xdg : path.join(os.homedir(), '.cache'), 'jigtree');
-}
-
-function formatSize(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB'];
-  let v = bytes;
-  let u = 0;
-  while (v >= 1000 && u < units.length - 1) {
-    v /= 1000;
-    u++;
-  }
-  return u === 0 ? `${v} B` : `${v.toFixed(1)} ${units[u] ?? ''}`;
-}
 
 function eventLine(e: LoadEvent): string {
   switch (e.type) {

@@ -23,3 +23,15 @@ export function modeString(type: ListedEntry['type'], octal: string): string {
     `${m & (4 << shift) ? 'r' : '-'}${m & (2 << shift) ? 'w' : '-'}${special ? (m & (1 << shift) ? on : off) : m & (1 << shift) ? 'x' : '-'}`;
   return TYPE_CHAR[type] + rwx(6, (m & 0o4000) !== 0, 's', 'S') + rwx(3, (m & 0o2000) !== 0, 's', 'S') + rwx(0, (m & 0o1000) !== 0, 't', 'T');
 }
+
+/** A byte count as people read it (decimal units, as apt and dnf print sizes). */
+export function formatSize(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB'];
+  let v = bytes;
+  let u = 0;
+  while (v >= 1000 && u < units.length - 1) {
+    v /= 1000;
+    u++;
+  }
+  return u === 0 ? `${v} B` : `${v.toFixed(1)} ${units[u] ?? ''}`;
+}
