@@ -154,7 +154,15 @@ describe('fetchPackages', () => {
     server.truncate('/m1/pool/a.deb', { bytes: 120_000, times: 1 });
     const [got] = await fetchPackages([req('a.deb')], opts());
     expect(sha256(await fs.readFile(got?.path ?? ''))).toBe(sha256(files.get('a.deb') ?? Buffer.alloc(0)));
-    expect(gets('/m1/pool/a.deb').map((r) => [r.range, r.status, r.bytes])).toEqual([[null, 200, 120_000], ['bytes=120000-', 206, 180_000]]);
+    const [first, second, ...more] = gets('/m1/pool/a.deb');
+    expect([first?.range, first?.status, first?.bytes]).toEqual([null, 200, 120_000]);
+    expect(more).toEqual([]);
+    // What arrived was kept and only the rest asked for. (The last chunks before the close can
+    // still be lost with the socket, so the resume point is at most, not exactly, 120000.)
+    const kept = Number(/^bytes=(\d+)-$/.exec(second?.range ?? '')?.[1] ?? 0);
+    expect(kept).toBeGreaterThan(0);
+    expect(kept).toBeLessThanOrEqual(120_000);
+    expect([second?.status, second?.bytes]).toEqual([206, 300_000 - kept]);
     expect(got?.bytes).toBe(300_000);
   });
 

@@ -3,7 +3,7 @@
 // The retry policy is apt's and librepo's: connection errors, 5xx, 408 and 429, short bodies and
 // stalls are transient; 403/404/410 (and other 4xx) mean this mirror does not have the file.
 import type { Hash } from 'node:crypto';
-import fs from 'node:fs/promises';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Dispatcher } from 'undici';
 import { fsError, JigtreeError, NET_ERRORS } from '../core/index.js';
 
@@ -163,11 +163,16 @@ async function dump(res: Dispatcher.ResponseData): Promise<void> {
   await res.body.dump().catch(() => undefined);
 }
 
-/** Streams the body into the .part, hashing as it writes (convention 7); never buffers it whole. */
+/**
+ * Streams the body into the .part, hashing as it writes (convention 7); never buffers it whole.
+ * The file is opened and written synchronously: an await between reads lets chunks pile up in
+ * the body, and a connection that closes early destroys the body with them (they would have to
+ * be fetched again instead of resumed).
+ */
 async function writeBody(res: Dispatcher.ResponseData, a: HttpAttempt): Promise<void> {
-  let fh: fs.FileHandle;
+  let fd: number;
   try {
-    fh = await fs.open(a.part, a.state.offset > 0 ? 'a' : 'w');
+    fd = openSync(a.part, a.state.offset > 0 ? 'a' : 'w');
   } catch (err) {
     await dump(res);
     throw fsError(a.part, err);
@@ -181,7 +186,7 @@ async function writeBody(res: Dispatcher.ResponseData, a: HttpAttempt): Promise<
           throw new AttemptFailure(`serves more than the expected ${a.size} bytes (another file under this name?)`, false, res.statusCode);
         }
         try {
-          await fh.write(chunk);
+          for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off, chunk.length - off);
         } catch (err) {
           res.body.destroy();
           throw fsError(a.part, err);
@@ -197,7 +202,7 @@ async function writeBody(res: Dispatcher.ResponseData, a: HttpAttempt): Promise<
       throw networkFailure(err, a.signal);
     }
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
   if (a.state.offset < a.size) throw new AttemptFailure(`truncated: got ${a.state.offset} of ${a.size} bytes`, true, res.statusCode);
 }
