@@ -155,13 +155,12 @@ export function nextVersion(prefix: string, previous: string | undefined, timest
 /** Where a lockfile location lives on each mirror of its repo (failover, issue 5 step 3). */
 function packageUrls(pkg: LockedPackage, lock: Lockfile, treefile: Treefile): string[] {
   const lrepo = lock.repos.find((r) => r.id === pkg.repo);
-  const trepo = treefile.repos.find((r) => r.id === pkg.repo) as { mirrors?: string[]; baseurl: string } | undefined;
+  const trepo = treefile.repos.find((r) => r.id === pkg.repo);
   if (lrepo === undefined || trepo === undefined) return [pkg.location];
   const base = lrepo.baseurl.endsWith('/') ? lrepo.baseurl : `${lrepo.baseurl}/`;
   if (!pkg.location.startsWith(base)) return [pkg.location];
   const rel = pkg.location.slice(base.length);
-  const mirrors = trepo.mirrors ?? [trepo.baseurl];
-  const urls = mirrors.map((m) => `${m.endsWith('/') ? m : `${m}/`}${rel}`);
+  const urls = trepo.mirrors.map((m) => `${m.endsWith('/') ? m : `${m}/`}${rel}`);
   return urls.includes(pkg.location) ? urls : [pkg.location, ...urls];
 }
 

@@ -40,6 +40,44 @@ export function normalizeTreePath(p: string): string {
   return `/${out.join('/')}`;
 }
 
+const MAX_SYMLINK_HOPS = 40; // Linux's MAXSYMLINKS
+
+/**
+ * Resolves `p` inside the tree as the kernel would inside a chroot at the tree root: symlinks in
+ * directory components are followed (absolute targets from the tree root, `..` stops at the root),
+ * the last component only when `followLast`. Needed because merged-/usr trees reach
+ * /lib/systemd/system through the /lib -> usr/lib link. The result need not exist.
+ */
+export function resolveInTree(tree: ComposeTree, p: string, followLast = true): string {
+  let todo = p.split('/').filter((s) => s !== '' && s !== '.');
+  let cur: string[] = [];
+  let hops = 0;
+  for (let seg = todo.shift(); seg !== undefined; seg = todo.shift()) {
+    if (seg === '..') {
+      cur.pop();
+      continue;
+    }
+    const next = `/${[...cur, seg].join('/')}`;
+    const e = tree.get(next);
+    if (e?.type === 'symlink' && (todo.length > 0 || followLast)) {
+      if (++hops > MAX_SYMLINK_HOPS) throw new FormatError('ostree', `${p}: too many levels of symbolic links`);
+      if (e.target.startsWith('/')) cur = [];
+      todo = [...e.target.split('/').filter((s) => s !== '' && s !== '.'), ...todo];
+      continue;
+    }
+    cur.push(seg);
+  }
+  return `/${cur.join('/')}`;
+}
+
+/** True if two entries' owner, mode and xattrs are equal (xattrs compared in order). */
+export function sameEntryMeta(a: EntryMeta, b: EntryMeta): boolean {
+  return a.uid === b.uid && a.gid === b.gid && a.mode === b.mode && a.xattrs.length === b.xattrs.length && a.xattrs.every((x, i) => {
+    const y = b.xattrs[i] as (typeof b.xattrs)[number];
+    return x.name === y.name && Buffer.compare(x.value, y.value) === 0;
+  });
+}
+
 /** The default directory metadata of directories compose creates itself (root:root 0755). */
 export const DEFAULT_DIR_META: EntryMeta = { uid: 0, gid: 0, mode: 0o755, xattrs: [] };
 

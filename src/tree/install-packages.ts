@@ -11,7 +11,7 @@
  * points to (merged-/usr: /bin/sh goes to /usr/bin/sh through /bin -> usr/bin).
  */
 import { FormatError } from '../core/index.js';
-import { ComposeTree, joinPath, normalizeTreePath, splitPath } from './compose-tree.js';
+import { ComposeTree, resolveInTree, sameEntryMeta } from './compose-tree.js';
 import type { EntryMeta, TreeEntry, TreeWarning, TreeXattr } from './types.js';
 
 /** One entry of a package, as the import recorded it. */
@@ -86,39 +86,8 @@ function isUnwantedLocale(p: string, langs: readonly string[]): boolean {
   return !langs.some((l) => l === 'all' || l.startsWith(base));
 }
 
-/** Follows symlinks among the parent directories of `p` inside the tree (never outside it). */
-export function resolveParents(tree: ComposeTree, p: string): string {
-  const names = p.split('/').filter((n) => n !== '');
-  let cur = '/';
-  let hops = 0;
-  for (let i = 0; i < names.length - 1; i++) {
-    cur = joinPath(cur, names[i] as string);
-    const e = tree.get(cur);
-    if (e?.type !== 'symlink') continue;
-    if (++hops > 40) throw new FormatError('ostree', `${p}: too many levels of symbolic links`);
-    // A symlink's `..` at the root stays at the root, as the kernel resolves it.
-    const base = e.target.startsWith('/') ? e.target : `${splitPath(cur).parent}/${e.target}`;
-    const clamped: string[] = [];
-    for (const seg of base.split('/')) {
-      if (seg === '' || seg === '.') continue;
-      if (seg === '..') clamped.pop();
-      else clamped.push(seg);
-    }
-    const rest = names.slice(i + 1).join('/');
-    return resolveParents(tree, `/${[...clamped, rest].join('/')}`);
-  }
-  return normalizeTreePath(p);
-}
-
-function sameMeta(a: EntryMeta, b: EntryMeta): boolean {
-  return a.uid === b.uid && a.gid === b.gid && a.mode === b.mode && a.xattrs.length === b.xattrs.length && a.xattrs.every((x, i) => {
-    const y = b.xattrs[i] as (typeof b.xattrs)[number];
-    return x.name === y.name && Buffer.compare(x.value, y.value) === 0;
-  });
-}
-
 function sameContent(a: TreeEntry, b: TreeEntry): boolean {
-  if (a.type !== b.type || !sameMeta(a.meta, b.meta)) return false;
+  if (a.type !== b.type || !sameEntryMeta(a.meta, b.meta)) return false;
   if (a.type === 'file' && b.type === 'file') return a.content.kind === 'object' && b.content.kind === 'object' && a.content.checksum === b.content.checksum;
   if (a.type === 'symlink' && b.type === 'symlink') return a.target === b.target;
   return a.type === 'dir';
@@ -150,7 +119,7 @@ export function installPackages(tree: ComposeTree, pkgs: readonly InstallPackage
         skipped++;
         continue;
       }
-      const p = resolveParents(tree, e.path);
+      const p = resolveInTree(tree, e.path, false);
       // rpm owners are names, resolved later (resolveNamedOwners); the import wrote root-owned objects.
       const meta: EntryMeta = pkg.kind === 'deb' ? { uid: e.uid ?? 0, gid: e.gid ?? 0, mode: e.mode & 0o7777, xattrs: e.xattrs ?? [] } : { uid: 0, gid: 0, mode: e.mode & 0o7777, xattrs: e.xattrs ?? [] };
       let entry: TreeEntry;

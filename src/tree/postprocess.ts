@@ -10,7 +10,10 @@
  */
 import { FormatError, ValidationError } from '../core/index.js';
 import type { ComposeTree } from './compose-tree.js';
-import { joinPath, normalizeTreePath, splitPath } from './compose-tree.js';
+import { joinPath, normalizeTreePath, resolveInTree, splitPath } from './compose-tree.js';
+
+// Post-processing resolves treefile paths with it; kept importable from here for its tests.
+export { resolveInTree };
 import type { ReadContent, TreeEntry, TreeWarning } from './types.js';
 
 /** The treefile's post-processing keys, already loaded (add-files sources are read by the caller). */
@@ -34,35 +37,7 @@ export type PostprocessOptions = {
 /** What post-processing reports: non-fatal findings (missing paths, regexes that matched nothing...). */
 export type PostprocessResult = { warnings: TreeWarning[] };
 
-const MAX_SYMLINK_HOPS = 40; // Linux's MAXSYMLINKS
 
-/**
- * Resolves `p` inside the tree as the kernel would inside a chroot at the tree root: symlinks in
- * directory components are followed (absolute targets from the tree root, `..` stops at the root),
- * the last component only when `followLast`. Needed because merged-/usr trees reach
- * /lib/systemd/system through the /lib -> usr/lib link. The result need not exist.
- */
-export function resolveInTree(tree: ComposeTree, p: string, followLast = true): string {
-  let todo = p.split('/').filter((s) => s !== '' && s !== '.');
-  let cur: string[] = [];
-  let hops = 0;
-  for (let seg = todo.shift(); seg !== undefined; seg = todo.shift()) {
-    if (seg === '..') {
-      cur.pop();
-      continue;
-    }
-    const next = `/${[...cur, seg].join('/')}`;
-    const e = tree.get(next);
-    if (e?.type === 'symlink' && (todo.length > 0 || followLast)) {
-      if (++hops > MAX_SYMLINK_HOPS) throw new FormatError('ostree', `${p}: too many levels of symbolic links`);
-      if (e.target.startsWith('/')) cur = [];
-      todo = [...e.target.split('/').filter((s) => s !== '' && s !== '.'), ...todo];
-      continue;
-    }
-    cur.push(seg);
-  }
-  return `/${cur.join('/')}`;
-}
 
 /** Applies the treefile's post-processing keys to `tree`; see module doc. */
 export async function applyPostprocess(tree: ComposeTree, opts: PostprocessOptions, read: ReadContent): Promise<PostprocessResult> {

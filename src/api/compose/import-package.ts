@@ -10,11 +10,11 @@
  * the few non-root files are re-headered when the tree is written).
  */
 import { createHash } from 'node:crypto';
-import { lstatSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { FormatError, InternalError, fsError } from '../../core/index.js';
-import { S_IFLNK, S_IFREG, objectPath, writeContentBytes, writeContentStream, type Checksum, type ContentHeader, type Repo, type WriteStats, type Xattr } from '../../ostree/index.js';
+import { S_IFLNK, S_IFREG, objectExists, writeContentBytes, writeContentStream, type Checksum, type ContentHeader, type Repo, type WriteStats, type Xattr } from '../../ostree/index.js';
 import { openPackage, type ArchiveEntry, type DecoderPreference, type EntryBody, type EntryType } from '../../unpack/index.js';
 import { capsToXattr } from './file-caps.js';
 
@@ -81,7 +81,7 @@ export function loadCachedImport(repo: Repo, digest: string): PackageImport | un
   }
   if (rec.format !== IMPORT_FORMAT || rec.digest !== digest || !Array.isArray(rec.entries)) return undefined;
   for (const e of rec.entries) {
-    if (e.object !== undefined && lstatSync(objectPath(repo, 'file', e.object), { throwIfNoEntry: false }) === undefined) return undefined;
+    if (e.object !== undefined && !objectExists(repo, 'file', e.object)) return undefined;
   }
   return rec;
 }

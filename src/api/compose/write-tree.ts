@@ -5,14 +5,7 @@
  * object's bytes (the jigdo later describes such a file as an override, never as new bytes).
  */
 import { S_IFDIR, S_IFLNK, S_IFREG, loadContentObject, MutableTree, writeContentBytes, writeContentStream, type Checksum, type ContentHeader, type FileMeta, type MutableDir, type Repo, type WriteStats } from '../../ostree/index.js';
-import { ComposeTree, joinPath, type EntryMeta, type FileContent } from '../../tree/index.js';
-
-function sameMeta(a: EntryMeta, b: EntryMeta): boolean {
-  return a.uid === b.uid && a.gid === b.gid && a.mode === b.mode && a.xattrs.length === b.xattrs.length && a.xattrs.every((x, i) => {
-    const y = b.xattrs[i] as (typeof b.xattrs)[number];
-    return x.name === y.name && Buffer.compare(x.value, y.value) === 0;
-  });
-}
+import { ComposeTree, joinPath, sameEntryMeta, type EntryMeta, type FileContent } from '../../tree/index.js';
 
 function sortedXattrs(m: EntryMeta): EntryMeta['xattrs'] {
   return [...m.xattrs].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -44,7 +37,7 @@ export async function writeComposeTree(repo: Repo, tree: ComposeTree, stats: Wri
       out.generated++;
       return (await writeContentBytes(repo, header, content.bytes, stats)).checksum;
     }
-    if (sameMeta(meta, content.objectMeta)) return content.checksum as Checksum;
+    if (sameEntryMeta(meta, content.objectMeta)) return content.checksum as Checksum;
     const key = `${content.checksum}|${meta.uid}:${meta.gid}:${meta.mode}|${meta.xattrs.map((x) => `${x.name}=${Buffer.from(x.value).toString('hex')}`).join(',')}`;
     let pending = reheaded.get(key);
     if (pending === undefined) {
