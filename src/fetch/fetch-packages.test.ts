@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FetchError, IntegrityError, UsageError } from '../core/index.js';
+import { FetchError, IntegrityError, JigtreeError, UsageError } from '../core/index.js';
 import { rejectionOf } from '../../test/helpers/errors.js';
 import { serveWithFaults, type FaultServer } from '../../test/helpers/fault-server.js';
 import { cachedPackagePath, fetchPackages, partialPackagePath, PROGRESS_STEP, type FetchEvent, type FetchOptions, type FetchRequest } from './index.js';
@@ -349,5 +349,17 @@ describe('fetchPackages', () => {
     expect((await rejectionOf(fetchPackages([{ ...r, urls: ['ftp://x/d.deb'] }], opts()), UsageError)).message).toBe('fetch d.deb: expected an http, https or file URL, got "ftp://x/d.deb"');
     expect(() => cachedPackagePath(cache, 'sha256:XYZ')).toThrow(UsageError);
     expect(server.requests).toHaveLength(0);
+  });
+  it('with keepGoing, fetches every package it can and names every one it cannot in one error', async () => {
+    const bad1 = { ...req('a.deb'), urls: [`${server.url}/m1/pool/missing-1.deb`] };
+    const bad2 = { ...req('b.deb'), urls: [`${server.url}/m1/pool/missing-2.deb`] };
+    const good = req('d.deb');
+    const err = await rejectionOf(fetchPackages([bad1, good, bad2], { ...opts(), keepGoing: true }), JigtreeError);
+    expect(err.message).toMatch(/^2 of 3 packages could not be fetched: /);
+    expect(err.message).toContain('missing-1.deb');
+    expect(err.message).toContain('missing-2.deb');
+    expect(err.message.includes('\n')).toBe(false);
+    // The healthy package was not aborted: it is in the cache.
+    expect(await fs.stat(cachedPackagePath(cache, good.digest)).then(() => true, () => false)).toBe(true);
   });
 });

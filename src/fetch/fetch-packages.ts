@@ -8,7 +8,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { createLimit, FetchError, fsError, IntegrityError, redactUrl, UsageError } from '../core/index.js';
+import { createLimit, FetchError, fsError, IntegrityError, JigtreeError, redactUrl, UsageError } from '../core/index.js';
 import {
   cachedPackagePath, commitPart, digestHash, fileSize, hashFileInto, parseDigest, partialPackagePath, removeFile, type PackageDigest,
 } from './download-cache.js';
@@ -75,6 +75,7 @@ export async function fetchPackages(reqs: FetchRequest[], opts: FetchOptions): P
       try {
         return await p;
       } catch (err) {
+        if (opts.keepGoing === true && err instanceof JigtreeError && !signal.aborted) throw err;
         if (failure === undefined) {
           failure = { error: err };
           own.abort(err);
@@ -84,6 +85,13 @@ export async function fetchPackages(reqs: FetchRequest[], opts: FetchOptions): P
     });
     const settled = await Promise.allSettled(tasks);
     if (failure !== undefined) throw failure.error;
+    const failed = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : []));
+    if (failed.length === 1) throw failed[0];
+    if (failed.length > 1) {
+      // keepGoing: one error that lists every package that could not be had (assemble, issue 6).
+      const lines = failed.map((e) => (e instanceof Error ? e.message : String(e)));
+      throw new JigtreeError(failed.every((e) => e instanceof JigtreeError && e.code === 'E_INTEGRITY') ? 'E_INTEGRITY' : 'E_FETCH', `${failed.length} of ${reqs.length} packages could not be fetched: ${lines.join('; ')}`, { data: { failures: lines } });
+    }
     return settled.map((s) => {
       if (s.status === 'rejected') throw s.reason;
       return s.value;

@@ -3,3 +3,4 @@
 export type { FetchedPackage, FetchEvent, FetchOptions, FetchRequest } from './types.js';
 export { fetchPackages, PROGRESS_STEP } from './fetch-packages.js';
 export { cachedPackagePath, partialPackagePath } from './download-cache.js';
+export { fetchBytes, fetchToFile } from './fetch-url.js';

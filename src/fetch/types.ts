@@ -44,6 +44,8 @@ export type FetchOptions = {
   backoffMs?: number;
   /** An attempt that receives no byte for this long is aborted (and retried); default 30000. */
   stallTimeoutMs?: number;
+  /** Try every package even when some fail, then throw one error listing all failures (default: stop at the first). */
+  keepGoing?: boolean;
   signal?: AbortSignal;
   reporter?: (e: FetchEvent) => void;
 };
