@@ -68,7 +68,7 @@ export class UsageError extends JigtreeError {
 export type FormatName =
   | 'rpm' | 'rpm-header' | 'cpio' | 'deb' | 'ar' | 'tar' | 'deb822' | 'gzip' | 'xz' | 'zstd' | 'bzip2'
   | 'rpm-version' | 'rpm-nevra' | 'deb-version' | 'gvariant' | 'ostree' | 'xml' | 'rpm-dep'
-  | 'package-index' | 'lockfile' | 'json' | 'yaml' | 'openpgp';
+  | 'package-index' | 'lockfile' | 'json' | 'yaml' | 'openpgp' | 'jigdo';
 
 /**
  * Input that does not follow its format. `file` and `offset` (byte offset in the named stream,
