@@ -46,6 +46,7 @@ import {
 } from '../tree/index.js';
 import { canonicalTreefileJson, loadTreefile, type JsonValue, type Treefile } from '../treefile/index.js';
 import { IMPORT_FORMAT, importPackage, loadCachedImport, type PackageImport } from './compose/import-package.js';
+import { PackageImportPool } from './compose/package-import-pool.js';
 import { loadRepoKey, verifyRpmFile } from './compose/verify-rpm.js';
 import { readContent, writeComposeTree } from './compose/write-tree.js';
 import { resolve } from './resolve.js';
@@ -54,7 +55,7 @@ import { resolve } from './resolve.js';
  * Bumped when compose would build a different tree from the same inputs (layout rules,
  * generated files): it is part of the input hash, so an upgraded jigtree recomposes.
  */
-export const COMPOSE_FORMAT = 1;
+export const COMPOSE_FORMAT = 2;
 
 /** The stages compose reports, in order. */
 export type ComposeStage = 'resolve' | 'fetch' | 'import' | 'assemble' | 'commit';
@@ -150,6 +151,20 @@ export function nextVersion(prefix: string, previous: string | undefined, timest
   const m = /^(.*)\.(\d+)$/.exec(previous);
   if (m !== null && m[1] === expanded) return `${expanded}.${Number(m[2]) + 1}`;
   return hasDate ? `${expanded}.0` : expanded;
+}
+
+/**
+ * `jigtree.packages`: (kind, name, evr, arch, digest, repo id, location relative to the repo's
+ * base URL, size), in install order; the jigdo's package list is read from it (issue 6).
+ */
+export const PACKAGES_METADATA_TYPE = 'a(ssssssst)';
+
+/** A package's location below its repo's base URL (rpm-md `location href`, apt `Filename`); absolute when it lies elsewhere. */
+function repoRelativeLocation(pkg: LockedPackage, lock: Lockfile): string {
+  const lrepo = lock.repos.find((r) => r.id === pkg.repo);
+  if (lrepo === undefined) return pkg.location;
+  const base = lrepo.baseurl.endsWith('/') ? lrepo.baseurl : `${lrepo.baseurl}/`;
+  return pkg.location.startsWith(base) ? pkg.location.slice(base.length) : pkg.location;
 }
 
 /** Where a lockfile location lives on each mirror of its repo (failover, issue 5 step 3). */
@@ -326,36 +341,42 @@ export async function compose(opts: ComposeOptions): Promise<ComposeResult> {
 
     // 4. Import each package straight into content objects; reuse earlier imports by digest.
     const imports = await timed('import', stages, report, async () => {
-      const limit = createLimit(Math.max(1, Math.min(4, availableParallelism())));
-      let done = 0;
-      const byDigest = new Map(fetched.map((f) => [f.request.digest, f.path]));
-      const recs = await Promise.all(
-        lock.packages.map((p) =>
-          limit(async () => {
-            let rec = cached.get(p.digest);
-            const reused = rec !== undefined;
-            if (rec === undefined) {
-              const file = byDigest.get(p.digest);
-              if (file === undefined) throw new NotFoundError(`downloaded ${packageLabel(p)}`);
-              const repoCfg = treefile.kind === 'rpm' ? treefile.repos.find((r) => r.id === p.repo) : undefined;
-              if (repoCfg?.gpgcheck === true) {
-                if (repoCfg.gpgkey === undefined) throw new UsageError(`repo ${repoCfg.id}: gpgcheck is on but no gpgkey is configured`, { hint: 'set gpgkey, or gpgcheck: false' });
-                await verifyRpmFile(file, packageLabel(p), await loadRepoKey(repoCfg.gpgkey), opts.now);
+      const pool = wanted.length > 1 ? PackageImportPool.open(repo) : undefined;
+      const limit = createLimit(pool?.capacity ?? Math.max(1, Math.min(4, availableParallelism())));
+      try {
+        let done = 0;
+        const byDigest = new Map(fetched.map((f) => [f.request.digest, f.path]));
+        const recs = await Promise.all(
+          lock.packages.map((p) =>
+            limit(async () => {
+              let rec = cached.get(p.digest);
+              const reused = rec !== undefined;
+              if (rec === undefined) {
+                const file = byDigest.get(p.digest);
+                if (file === undefined) throw new NotFoundError(`downloaded ${packageLabel(p)}`);
+                const repoCfg = treefile.kind === 'rpm' ? treefile.repos.find((r) => r.id === p.repo) : undefined;
+                if (repoCfg?.gpgcheck === true) {
+                  if (repoCfg.gpgkey === undefined) throw new UsageError(`repo ${repoCfg.id}: gpgcheck is on but no gpgkey is configured`, { hint: 'set gpgkey, or gpgcheck: false' });
+                  await verifyRpmFile(file, packageLabel(p), await loadRepoKey(repoCfg.gpgkey), opts.now);
+                }
+                try {
+                  const o = { name: packageLabel(p), digest: p.digest, stats, ...(signal === undefined ? {} : { signal }) };
+                  rec = pool === undefined ? await importPackage(repo, file, o) : await pool.importPackage(file, o);
+                } catch (err) {
+                  if (err instanceof JigtreeError && !err.message.includes(packageLabel(p))) err.prefix(`import ${packageLabel(p)}`);
+                  throw err;
+                }
+                if (rec.name !== p.name) throw new UsageError(`${packageLabel(p)}: the file's header names package ${rec.name}`);
               }
-              try {
-                rec = await importPackage(repo, file, { name: packageLabel(p), digest: p.digest, stats, ...(signal === undefined ? {} : { signal }) });
-              } catch (err) {
-                if (err instanceof JigtreeError && !err.message.includes(packageLabel(p))) err.prefix(`import ${packageLabel(p)}`);
-                throw err;
-              }
-              if (rec.name !== p.name) throw new UsageError(`${packageLabel(p)}: the file's header names package ${rec.name}`);
-            }
-            report?.({ type: 'import', name: packageLabel(p), reused, done: ++done, total: lock.packages.length });
-            return rec;
-          }),
-        ),
-      );
-      return recs;
+              report?.({ type: 'import', name: packageLabel(p), reused, done: ++done, total: lock.packages.length });
+              return rec;
+            }),
+          ),
+        );
+        return recs;
+      } finally {
+        await pool?.close();
+      }
     });
     const importStats = { imported: imports.length - cached.size, reused: cached.size };
 
@@ -449,7 +470,7 @@ export async function compose(opts: ComposeOptions): Promise<ComposeResult> {
       for (const k of Object.keys(user).sort()) if (k !== 'version') meta.push([k, jsonToVariant(user[k] as JsonValue, k)]);
       if (version !== undefined) meta.push(['version', variant('s', version)]);
       meta.push([COMPOSE_METADATA.inputhash, variant('s', inputhash)]);
-      meta.push([COMPOSE_METADATA.packages, variant('a(sssssst)', lock.packages.map((p) => [p.kind, p.name, p.evr, p.arch, p.digest, p.repo, BigInt(p.size)]))]);
+      meta.push([COMPOSE_METADATA.packages, variant(PACKAGES_METADATA_TYPE, lock.packages.map((p) => [p.kind, p.name, p.evr, p.arch, p.digest, p.repo, repoRelativeLocation(p, lock), BigInt(p.size)]))]);
       meta.push([COMPOSE_METADATA.repos, variant('a(ssss)', lock.repos.map((r) => [r.id, r.kind, r.baseurl, r.revision]))]);
       if (treefile.kind === 'rpm') {
         meta.push([

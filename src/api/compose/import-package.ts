@@ -14,7 +14,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { FormatError, InternalError, fsError } from '../../core/index.js';
-import { S_IFLNK, S_IFREG, objectExists, writeContentBytes, writeContentStream, type Checksum, type ContentHeader, type Repo, type WriteStats, type Xattr } from '../../ostree/index.js';
+import { S_IFLNK, S_IFREG, loadContentObject, objectExists, writeContentBytes, writeContentStream, type Checksum, type ContentHeader, type Repo, type WriteStats, type Xattr } from '../../ostree/index.js';
 import { openPackage, type ArchiveEntry, type DecoderPreference, type EntryBody, type EntryType } from '../../unpack/index.js';
 import { capsToXattr } from './file-caps.js';
 
@@ -59,6 +59,8 @@ export type PackageImport = {
   newestMtime: number;
   /** deb: the control file text and the other control members (base64), for the dpkg database. */
   deb?: { control: string; controlFiles: [name: string, base64: string][] };
+  /** With `only`: the objects written per selected path (not stored). */
+  selected?: SelectedObjects;
 };
 
 /** Where import records live inside an ostree repo (ostree leaves `extensions/` to tools). */
@@ -116,8 +118,58 @@ function entryXattrs(e: ArchiveEntry, what: string): Xattr[] {
   return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
-/** Options of importPackage. */
-export type ImportPackageOptions = { name: string; digest: string; signal?: AbortSignal; decoders?: DecoderPreference; stats?: WriteStats };
+/** Writes one selected entry under each header (a file's bytes are read once; big ones are streamed per header from the first object). */
+async function writeSelected(repo: Repo, kind: 'rpm' | 'deb', e: ArchiveEntry, headers: readonly ContentHeader[], what: string, stats: WriteStats | undefined): Promise<Checksum[]> {
+  if (e.type === 'symlink') {
+    await e.body?.drain();
+    if (e.linkTarget === undefined || e.linkTarget === '') throw new FormatError(kind, `${what}: symlink without a target`);
+    const out: Checksum[] = [];
+    for (const h of headers) out.push((await writeContentBytes(repo, h, new Uint8Array(0), stats)).checksum);
+    return out;
+  }
+  const body = e.body;
+  if (body === undefined) throw new InternalError(`${what}: file without a body`);
+  if (e.size <= SMALL_FILE) {
+    const chunks: Uint8Array[] = [];
+    for await (const c of body) chunks.push(c);
+    const data = chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks);
+    if (data.length !== e.size) throw new FormatError(kind, `${what}: payload has ${data.length} bytes, header says ${e.size}`);
+    const out: Checksum[] = [];
+    for (const h of headers) out.push((await writeContentBytes(repo, h, data, stats)).checksum);
+    return out;
+  }
+  const [first, ...rest] = headers;
+  if (first === undefined) {
+    await body.drain();
+    return [];
+  }
+  const out = [(await writeContentStream(repo, first, e.size, bodyStream(body), what, stats)).checksum];
+  for (const h of rest) {
+    const obj = await loadContentObject(repo, out[0] as Checksum);
+    out.push((await writeContentStream(repo, h, obj.size, obj.open(), what, stats)).checksum);
+  }
+  return out;
+}
+
+/** Owner, mode (with type bits) and xattrs a selected file is written with instead of the package's (a jigdo override). */
+export type ImportOverride = { uid: number; gid: number; mode: number; xattrs: readonly Xattr[] };
+
+/**
+ * Options of importPackage. With `only`, just the listed paths are written, each once per
+ * element: `null` for the package's own metadata, an override for a re-headered copy; the record
+ * is then partial and is not stored (assemble, issue 6).
+ */
+export type ImportPackageOptions = {
+  name: string;
+  digest: string;
+  signal?: AbortSignal;
+  decoders?: DecoderPreference;
+  stats?: WriteStats;
+  only?: ReadonlyMap<string, readonly (ImportOverride | null)[]>;
+};
+
+/** An entry written under `only`: the path and the objects it produced, in the order asked. */
+export type SelectedObjects = Map<string, Checksum[]>;
 
 /**
  * Imports the package file `file` (digest already verified by fetch) and stores its record.
@@ -126,6 +178,7 @@ export type ImportPackageOptions = { name: string; digest: string; signal?: Abor
 export async function importPackage(repo: Repo, file: string, opts: ImportPackageOptions): Promise<PackageImport> {
   const pkg = await openPackage(file, { ...(opts.signal === undefined ? {} : { signal: opts.signal }), ...(opts.decoders === undefined ? {} : { decoders: opts.decoders }) });
   const entries: ImportedEntry[] = [];
+  const selected: SelectedObjects = new Map();
   const what = opts.name;
   let newestMtime = 0;
   try {
@@ -139,6 +192,20 @@ export async function importPackage(repo: Repo, file: string, opts: ImportPackag
       const xattrs = entryXattrs(e, what);
       if (xattrs.length > 0) rec.xattrs = xattrs.map((x) => [x.name, b64(x.value)]);
       const owner = { uid: pkg.kind === 'deb' ? (e.uid ?? 0) : 0, gid: pkg.kind === 'deb' ? (e.gid ?? 0) : 0 };
+      if (opts.only !== undefined) {
+        const wanted = opts.only.get(e.path);
+        if (wanted === undefined || (e.type !== 'file' && e.type !== 'symlink') || (e.type === 'file' && e.body === undefined)) {
+          await e.body?.drain();
+          continue;
+        }
+        const headers: ContentHeader[] = wanted.map((o) =>
+          o === null
+            ? { ...owner, mode: (e.type === 'symlink' ? S_IFLNK | 0o777 : S_IFREG | rec.mode), xattrs, target: e.type === 'symlink' ? (e.linkTarget ?? '') : '' }
+            : { uid: o.uid, gid: o.gid, mode: o.mode, xattrs: [...o.xattrs], target: e.type === 'symlink' ? (e.linkTarget ?? '') : '' },
+        );
+        selected.set(e.path, await writeSelected(repo, pkg.kind, e, headers, `${what}: ${e.path}`, opts.stats));
+        continue;
+      }
       if (e.type === 'file' && e.body !== undefined) {
         const header: ContentHeader = { ...owner, mode: S_IFREG | rec.mode, xattrs, target: '' };
         rec.size = e.size;
@@ -180,6 +247,10 @@ export async function importPackage(repo: Repo, file: string, opts: ImportPackag
   } catch (err) {
     await pkg.close();
     throw err;
+  }
+  if (opts.only !== undefined) {
+    await pkg.close();
+    return { format: IMPORT_FORMAT, digest: opts.digest, kind: pkg.kind, name: pkg.info.name, arch: pkg.info.arch, entries, newestMtime, selected };
   }
   const base = { format: IMPORT_FORMAT, digest: opts.digest, kind: pkg.kind, name: pkg.info.name, arch: pkg.info.arch, entries, newestMtime };
   let rec: PackageImport;
