@@ -11,3 +11,6 @@ export { show, parseObjectType, type ShowOptions, type ShowResult } from './show
 export type { Finding, FindingKind, FsckReport, FsckEvent, DiffResult, TreeDiff, CommitChange, CheckoutMode, CheckoutResult, JsonValue, RefEntry } from '../ostree/index.js';
 export { resolve, type ResolveOptions, type ResolveResult } from './resolve.js';
 export { compose, nextVersion, COMPOSE_METADATA, type ComposeOptions, type ComposeResult, type ComposeEvent, type ComposeStage } from './compose.js';
+export { emitJigdo, jigdoPackageName, type JigdoOptions, type JigdoResult } from './jigdo.js';
+export { assemble, type AssembleOptions, type AssembleResult, type AssembleEvent, type AssembleStage } from './assemble.js';
+export { runDemo, type DemoOptions, type DemoResult, type DemoEvent } from './demo.js';

@@ -7,6 +7,9 @@ import { EXIT, type CliContext, type CommandModule } from './command.js';
 const COMMANDS: { name: string; summary: string; load: () => Promise<CommandModule> }[] = [
   { name: 'resolve', summary: 'Resolve a treefile\'s packages as dnf/apt would; print the set or the problems (--lockfile OUT)', load: () => import('./commands/resolve.js') },
   { name: 'compose', summary: 'Compose a treefile into an OSTree commit (or --rootfs DIR); "no change" when inputs are unchanged', load: () => import('./commands/compose.js') },
+  { name: 'jigdo', summary: 'Write the jigdo of a commit (-o DIR), optionally signed and as an .rpm/.deb (--as-package)', load: () => import('./commands/jigdo.js') },
+  { name: 'assemble', summary: 'Rebuild a commit bit for bit from its jigdo and a package mirror; set the ref', load: () => import('./commands/assemble.js') },
+  { name: 'demo', summary: 'Compose, emit the jigdo as a package, assemble from the mirror alone: the whole story on the bundled fixtures', load: () => import('./commands/demo.js') },
   { name: 'init', summary: 'Create an OSTree repository (--mode archive|bare-user|bare)', load: () => import('./commands/init.js') },
   { name: 'commit', summary: 'Commit a directory to a branch; prints the commit checksum', load: () => import('./commands/commit.js') },
   { name: 'summary', summary: 'Regenerate the repository summary file (--update)', load: () => import('./commands/summary.js') },

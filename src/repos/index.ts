@@ -10,3 +10,4 @@ export { loadRepos, loadFileProviders, type LoadReposOptions, type LoadFileProvi
 export type { AptRepoSource, Decompressor, LoadedRepo, LoadEvent, MetadataCompression, MetadataFileRef, RepoSource, RpmMdRepoSource } from './types.js';
 export { locationUrl } from './metadata-url.js';
 export { readKeyring, verifyRpmSignature, type Keyring, type RpmSignatureBlobs, type VerifyRpmSignatureOptions } from './verify-rpm-signature.js';
+export { verifyDetached } from './verify-openpgp.js';

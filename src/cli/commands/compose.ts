@@ -1,7 +1,10 @@
 import { compose, type ComposeEvent, type ComposeResult } from '../../api/compose.js';
 import { UsageError } from '../../core/index.js';
 import { parseRepoMode } from '../../ostree/index.js';
+import type { JigdoResult } from '../../api/jigdo.js';
 import { formatSize } from '../render/format.js';
+import { liveLine } from '../render/live-line.js';
+import { jigdoSummary, packageKind } from './jigdo.js';
 import { EXIT, defaultCacheDir, parseCommandArgs, type CliContext } from '../command.js';
 
 const USAGE = `Usage: jigtree compose TREEFILE --repo R [OPTIONS]
@@ -18,6 +21,8 @@ post-processing and commits. When the input hash equals the ref's commit, says "
   --rootfs DIR      write the composed tree (before the OSTree layout) as a plain directory
   --dry-run         resolve, print the plan, stop
   --force           compose even when the input hash is unchanged
+  --jigdo DIR       then write the commit's jigdo set to DIR (see \`jigtree jigdo\`), with
+                    --jigdo-sign KEYFILE and --jigdo-as-package rpm|deb as there
   --json            print one JSON document with the result
   -v, --verbose     print every stage and package as plain lines
 Timestamps come from the treefile's \`timestamp\`, else $SOURCE_DATE_EPOCH, else the newest file
@@ -26,17 +31,10 @@ in the packages (never the clock, so the same inputs give the same commit).
 
 /** Renders compose events: a one-line live display on a TTY, plain lines otherwise (-v). */
 function renderer(ctx: CliContext, verbose: boolean): { report: (e: ComposeEvent) => void; done: () => void } {
-  const tty = (ctx.stderr as { isTTY?: boolean }).isTTY === true && !verbose;
+  const { tty, draw, line, done } = liveLine(ctx, verbose);
   let fetched = 0;
   let bytes = 0;
   const t0 = performance.now();
-  let lastDraw = 0;
-  const draw = (text: string, force = false): void => {
-    const now = performance.now();
-    if (!force && now - lastDraw < 100) return;
-    lastDraw = now;
-    ctx.stderr.write(`\r\x1b[K${text}`);
-  };
   const report = (e: ComposeEvent): void => {
     switch (e.type) {
       case 'stage':
@@ -49,7 +47,7 @@ function renderer(ctx: CliContext, verbose: boolean): { report: (e: ComposeEvent
       case 'fetch-progress':
         return;
       case 'fetch-retry':
-        ctx.stderr.write(`${tty ? '\r\x1b[K' : ''}retry ${e.name}: ${e.reason} (attempt ${e.attempt}, next in ${e.delayMs} ms, ${e.url})\n`);
+        line(`retry ${e.name}: ${e.reason} (attempt ${e.attempt}, next in ${e.delayMs} ms, ${e.url})`);
         return;
       case 'fetch-done': {
         fetched++;
@@ -63,18 +61,18 @@ function renderer(ctx: CliContext, verbose: boolean): { report: (e: ComposeEvent
         else if (verbose) ctx.stderr.write(`import ${e.name}${e.reused ? ' (cached)' : ''}\n`);
         return;
       case 'warning':
-        ctx.stderr.write(`${tty ? '\r\x1b[K' : ''}warning: ${e.message}\n`);
+        line(`warning: ${e.message}`);
         return;
       case 'repo-fetch':
       case 'repo-verified':
       case 'repo-parsed':
       case 'repo-cached':
       case 'repo-warn':
-        if (verbose || e.type === 'repo-warn') ctx.stderr.write(`${tty ? '\r\x1b[K' : ''}${e.repo}: ${e.file}${e.type === 'repo-warn' ? `: warning: ${e.message}` : ''}\n`);
+        if (verbose || e.type === 'repo-warn') line(`${e.repo}: ${e.file}${e.type === 'repo-warn' ? `: warning: ${e.message}` : ''}`);
         return;
     }
   };
-  return { report, done: () => (tty ? void ctx.stderr.write('\r\x1b[K') : undefined) };
+  return { report, done };
 }
 
 function summary(r: ComposeResult): string {
@@ -107,6 +105,9 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
         rootfs: { type: 'string' },
         'dry-run': { type: 'boolean', default: false },
         force: { type: 'boolean', default: false },
+        jigdo: { type: 'string' },
+        'jigdo-sign': { type: 'string' },
+        'jigdo-as-package': { type: 'string' },
         json: { type: 'boolean', default: false },
         verbose: { type: 'boolean', short: 'v', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -146,9 +147,24 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   } finally {
     done();
   }
+  let jigdo: JigdoResult | undefined;
+  if (values.jigdo !== undefined && result.commit !== undefined && (result.status === 'committed' || result.status === 'unchanged')) {
+    // The import records compose just stored are what the jigdo maps files from.
+    const { emitJigdo } = await import('../../api/jigdo.js');
+    const asPackage = packageKind(values['jigdo-as-package']);
+    jigdo = await emitJigdo({
+      repo: repo ?? '',
+      rev: result.commit,
+      out: values.jigdo,
+      ...(values['jigdo-sign'] === undefined ? {} : { signKey: values['jigdo-sign'] }),
+      ...(asPackage === undefined ? {} : { asPackage }),
+      cacheDir: values.cachedir ?? defaultCacheDir(ctx.env),
+      signal: ctx.signal,
+    });
+  }
   if (values.json) {
     const { lockfile: _lock, packages, ...rest } = result;
-    ctx.stdout.write(`${JSON.stringify({ ...rest, packages: packages.length, packageList: packages.map((p) => ({ name: p.name, evr: p.evr, arch: p.arch, digest: p.digest, size: p.size })) })}\n`);
-  } else ctx.stdout.write(summary(result));
+    ctx.stdout.write(`${JSON.stringify({ ...rest, packages: packages.length, packageList: packages.map((p) => ({ name: p.name, evr: p.evr, arch: p.arch, digest: p.digest, size: p.size })), ...(jigdo === undefined ? {} : { jigdo }) })}\n`);
+  } else ctx.stdout.write(summary(result) + (jigdo === undefined ? '' : jigdoSummary(jigdo)));
   return EXIT.ok;
 }
