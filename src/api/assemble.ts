@@ -21,7 +21,7 @@ import { gunzipSync } from 'node:zlib';
 import { createLimit, fsError, FormatError, IntegrityError, JigtreeError, NotFoundError, SignatureError, UsageError } from '../core/index.js';
 import { fetchBytes, fetchPackages, fetchToFile, type FetchEvent, type FetchRequest } from '../fetch/index.js';
 import {
-  MANIFEST_FILE, SIGNATURE_FILE, mergeFilesParts, missingObjects, neededObjectParts, parseFilesPart, parseManifest, planPackages, writeCommit, writeMetaPart, writeObjectPart, writeObjectsPart,
+  JIGDO_INSTALL_DIR, MANIFEST_FILE, SIGNATURE_FILE, headerOf, mergeFilesParts, missingObjects, neededObjectParts, parseFilesPart, parseManifest, planPackages, writeCommit, writeMetaPart, writeObjectPart, writeObjectsPart,
   type JigdoFilesPart, type JigdoManifest, type JigdoPart,
 } from '../jigdo/index.js';
 import { initRepo, isCommitPartial, objectExists, openRepo, readRef, removeOwnTmpDirs, removeStaleTmpFiles, writeRef, newWriteStats, type Checksum, type Repo, type RepoMode } from '../ostree/index.js';
@@ -30,7 +30,6 @@ import { loadRepos, readKeyring, verifyDetached, type Decompressor, type RepoSou
 import { openPackage } from '../unpack/index.js';
 import { importPackage, type ImportOverride } from './compose/import-package.js';
 import { PackageImportPool } from './compose/package-import-pool.js';
-import { headerOfMeta, JIGDO_INSTALL_DIR } from './jigdo-paths.js';
 
 /** Stages assemble reports, in order. */
 export type AssembleStage = 'verify' | 'plan' | 'fetch' | 'import' | 'commit';
@@ -248,8 +247,8 @@ export async function assemble(opts: AssembleOptions): Promise<AssembleResult> {
   const fetchOpts = { cacheDir: opts.cacheDir, ...(signal === undefined ? {} : { signal }), ...(report === undefined ? {} : { reporter: report }) };
 
   // 1. Signature, manifest, commit object: before anything else is fetched.
-  const set = await timed('verify', stages, report, () => locateSet(opts, mirrors));
-  const { manifest, commitBytes, commitMeta, signer, manifestBytes } = await timed('verify', stages, report, async () => {
+  const { set, manifest, commitBytes, commitMeta, signer, manifestBytes } = await timed('verify', stages, report, async () => {
+    const set = await locateSet(opts, mirrors);
     const manifestUrl = `${set.base}${MANIFEST_FILE}`;
     const bytes = await fetchBytes(manifestUrl, { maxBytes: MAX_MANIFEST, ...(signal === undefined ? {} : { signal }) });
     if (bytes === undefined) throw new NotFoundError(`${MANIFEST_FILE} in ${set.label}`);
@@ -270,7 +269,7 @@ export async function assemble(opts: AssembleOptions): Promise<AssembleResult> {
     const cb = new Uint8Array(Buffer.from(m.commitObject, 'base64'));
     const got = createHash('sha256').update(cb).digest('hex');
     if (got !== m.commit) throw new IntegrityError(`${set.label}: ${MANIFEST_FILE}: commitObject`, `sha256 ${m.commit}`, got);
-    return { manifest: m, commitBytes: cb, commitMeta: m.commitMeta === undefined ? undefined : new Uint8Array(Buffer.from(m.commitMeta, 'base64')), signer: who, manifestBytes: bytes };
+    return { set, manifest: m, commitBytes: cb, commitMeta: m.commitMeta === undefined ? undefined : new Uint8Array(Buffer.from(m.commitMeta, 'base64')), signer: who, manifestBytes: bytes };
   });
   const ref = opts.ref ?? manifest.ref;
   const repo: Repo = existsSync(path.join(opts.repo, 'config')) ? await openRepo(opts.repo) : await initRepo(opts.repo, { mode: opts.mode ?? 'bare-user' });
@@ -366,7 +365,7 @@ export async function assemble(opts: AssembleOptions): Promise<AssembleResult> {
               const label = `${p.name} ${p.evr} ${p.arch}`;
               const file = pkgFiles[i]?.path as string;
               const only = new Map<string, (ImportOverride | null)[]>();
-              for (const [pth, list] of pl.paths) only.set(pth, list.map(([, m]) => (m === null ? null : headerOfMeta(m))));
+              for (const [pth, list] of pl.paths) only.set(pth, list.map(([, m]) => (m === null ? null : headerOf(m))));
               let rec;
               try {
                 const o = { name: label, digest: p.digest, only, stats, ...(signal === undefined ? {} : { signal }) };

@@ -8,13 +8,12 @@ import path from 'node:path';
 import { fsError, NotFoundError, SignatureError, UsageError } from '../core/index.js';
 import { cachedPackagePath } from '../fetch/index.js';
 import {
-  buildJigdo, isSafeLocation, MANIFEST_FILE, SIGNATURE_FILE, writeDebPackage, writeRpmPackage, debFileName, rpmFileName,
+  buildJigdo, isSafeLocation, JIGDO_INSTALL_DIR, MANIFEST_FILE, SIGNATURE_FILE, writeDebPackage, writeRpmPackage, debFileName, rpmFileName,
   type ImportedFiles, type JigdoManifest, type JigdoPackage, type JigdoRepo, type PackageSpec,
 } from '../jigdo/index.js';
 import { loadCommit, lookupMetadata, openRepo, resolveRev, type Checksum, type Repo } from '../ostree/index.js';
 import { COMPOSE_METADATA } from './compose.js';
 import { importPackage, loadCachedImport } from './compose/import-package.js';
-import { JIGDO_INSTALL_DIR } from './jigdo-paths.js';
 
 
 /** Options of emitJigdo. */

@@ -62,6 +62,13 @@ async function contentSha256(repo: Repo, c: Checksum): Promise<string> {
   return h.digest('hex');
 }
 
+/** Appends `v` to the list of `k`. */
+function addTo<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const list = m.get(k);
+  if (list === undefined) m.set(k, [v]);
+  else list.push(v);
+}
+
 /** Writes `bytes` as `parts/<sha256>.<role>` (atomically; an existing one is reused). */
 function writePartBytes(dir: string, role: JigdoPart['role'], bytes: Uint8Array): JigdoPart {
   const sha256 = createHash('sha256').update(bytes).digest('hex');
@@ -198,8 +205,8 @@ export async function buildJigdo(opts: BuildJigdoOptions): Promise<BuiltJigdo> {
     for (const e of imp.entries) {
       if (e.object === undefined) continue;
       const cand = { pkg: i, path: e.path, object: e.object as Checksum };
-      if (e.type === 'symlink' && e.target !== undefined && wantedTargets.has(e.target)) byTarget.set(e.target, [...(byTarget.get(e.target) ?? []), cand]);
-      else if (e.type === 'file' && e.size !== undefined && wantedSizes.has(e.size)) bySize.set(e.size, [...(bySize.get(e.size) ?? []), cand]);
+      if (e.type === 'symlink' && e.target !== undefined && wantedTargets.has(e.target)) addTo(byTarget, e.target, cand);
+      else if (e.type === 'file' && e.size !== undefined && wantedSizes.has(e.size)) addTo(bySize, e.size, cand);
     }
   });
   const sums = new Map<Checksum, string>();

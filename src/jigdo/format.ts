@@ -31,7 +31,7 @@
  * | header, data | | |
  */
 import { FormatError } from '../core/index.js';
-import { isChecksum, type Checksum } from '../ostree/index.js';
+import { checksumFromBytes, checksumToBytes, isChecksum, type Checksum } from '../ostree/index.js';
 
 /** The manifest's format version; a reader refuses newer ones. */
 export const JIGDO_FORMAT = 1;
@@ -40,6 +40,8 @@ export const JIGDO_MAGIC = 'jigtree-jigdo';
 /** File names inside a set. */
 export const MANIFEST_FILE = 'jigdo.json';
 export const SIGNATURE_FILE = 'jigdo.json.asc';
+/** Where a jigdo package installs its set: `<dir>/<package name>/` (issue 6 `--as-package`). */
+export const JIGDO_INSTALL_DIR = '/usr/share/jigtree/jigdo';
 /** New objects of this size or more travel alone; no pack or files part grows beyond it. */
 export const PART_TARGET = 1 << 20;
 /** Average uncompressed size of a part the content-defined cut aims at. */
@@ -350,7 +352,7 @@ export function encodePack(records: readonly PackRecord[]): Uint8Array {
   let off = magic.length;
   for (const r of records) {
     out[off] = TYPE_CODE[r.type];
-    out.set(hexBytes(r.checksum), off + 1);
+    out.set(checksumToBytes(r.checksum), off + 1);
     const header = r.type === 'file' ? r.header : new Uint8Array(0);
     const data = r.type === 'file' ? r.data : r.bytes;
     dv.setUint32(off + 33, header.length, false);
@@ -375,7 +377,7 @@ export function* decodePack(bytes: Uint8Array, file: string): Generator<PackReco
     const code = bytes[off];
     const type = code === TYPE_CODE.dirtree ? 'dirtree' : code === TYPE_CODE.dirmeta ? 'dirmeta' : code === TYPE_CODE.file ? 'file' : undefined;
     if (type === undefined) throw new FormatError('jigdo', `unknown pack record type 0x${(code ?? 0).toString(16)}`, { file, offset: off });
-    const checksum = hexOf(bytes.subarray(off + 1, off + 33)) as Checksum;
+    const checksum = checksumFromBytes(bytes.subarray(off + 1, off + 33));
     const hlen = dv.getUint32(off + 33, false);
     const dlen = Number(dv.getBigUint64(off + 37, false));
     const start = off + 45;
@@ -386,16 +388,4 @@ export function* decodePack(bytes: Uint8Array, file: string): Generator<PackReco
     yield type === 'file' ? { type, checksum, header, data } : { type, checksum, bytes: data };
     off = start + hlen + dlen;
   }
-}
-
-function hexBytes(c: string): Uint8Array {
-  const out = new Uint8Array(32);
-  for (let i = 0; i < 32; i++) out[i] = parseInt(c.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
-
-function hexOf(b: Uint8Array): string {
-  let s = '';
-  for (const x of b) s += x.toString(16).padStart(2, '0');
-  return s;
 }
